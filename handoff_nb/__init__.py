@@ -1,0 +1,37 @@
+"""handoff_nb: explore, teach and prototype agent handoffs in Jupyter.
+
+The public names mirror the OpenAI Agents SDK (``agents``), so porting SDK code means replacing
+``agents`` with ``handoff_nb`` in the imports. Additions: ``Runner.start`` / ``Run`` / ``Step`` for
+stepping, the models in ``handoff_nb.models``, and the views in ``handoff_nb.render`` and
+``handoff_nb.widgets``.
+
+Importing this package imports only pydantic: no Jupyter, IPython, graphviz or openai.
+"""
+
+from .agent import Agent
+from .context import RunContextWrapper, Usage
+from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
+                     ModelError, ReplayMismatch, ScriptExhausted, UserError)
+from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, handoff
+from .items import (HandoffCallItem, HandoffOutputItem, ItemHelpers, MessageOutputItem, RunItem,
+                    ToolCallItem, ToolCallOutputItem, TResponseInputItem)
+from .lifecycle import AgentHooks, RunHooks
+from .model_settings import ModelSettings
+from .models.interface import Model, ModelRequest, ModelResponse
+from .models.provider import set_default_model, set_default_openai_client, set_default_openai_key
+from .result import RunResult
+from .run import DEFAULT_MAX_TURNS, HandoffRecord, Run, RunConfig, Runner, Step
+from .tools import FunctionTool, function_tool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
+    "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
+    "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",
+    "Model", "ModelBehaviorError", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
+    "ReplayMismatch", "Run", "RunConfig", "RunContextWrapper", "RunHooks", "RunItem", "RunResult",
+    "Runner", "ScriptExhausted", "Step", "ToolCallItem", "ToolCallOutputItem", "TResponseInputItem",
+    "Usage", "UserError", "function_tool", "handoff", "set_default_model",
+    "set_default_openai_client", "set_default_openai_key",
+]

@@ -1,0 +1,128 @@
+"""The Agent, mirroring ``agents.Agent``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._util import count_positional_params, maybe_await
+from .context import RunContextWrapper
+from .errors import UserError
+from .handoffs import Handoff, handoff
+from .lifecycle import AgentHooks
+from .model_settings import ModelSettings
+from .tools import FunctionTool
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models.interface import Model
+
+TContext = TypeVar("TContext")
+
+
+@dataclass(eq=False, repr=False)
+class Agent(Generic[TContext]):
+    """An LLM with instructions, tools and handoffs.
+
+    ``instructions`` is a string or a callable ``(ctx, agent) -> str`` (sync or async).
+    ``model`` is a model name (``"gpt-4o"``; resolved by the provider: OpenAI with a key, else the
+    offline model), a Model object, or None (the default model).
+    """
+
+    name: str
+    instructions: str | Callable[..., Any] | None = None
+    handoff_description: str | None = None
+    handoffs: list[Agent[Any] | Handoff[Any]] = field(default_factory=list)
+    model: str | Model | None = None
+    model_settings: ModelSettings = field(default_factory=ModelSettings)
+    tools: list[FunctionTool] = field(default_factory=list)
+    hooks: AgentHooks[TContext] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise UserError(f"Agent name must be a non-empty string, got {self.name!r}")
+        if self.instructions is not None and not (isinstance(self.instructions, str)
+                                                  or callable(self.instructions)):
+            raise UserError(f"Agent {self.name!r}: instructions must be a string or a callable "
+                            f"(ctx, agent) -> str, got {type(self.instructions).__name__}")
+        if callable(self.instructions) and count_positional_params(self.instructions) not in (2, None):
+            raise UserError(f"Agent {self.name!r}: an instructions callable must take (ctx, agent)")
+        self.handoffs = list(self.handoffs)
+        self.tools = list(self.tools)
+        if self.model_settings is None:
+            self.model_settings = ModelSettings()
+        for h in self.handoffs:
+            if not isinstance(h, (Agent, Handoff)):
+                raise UserError(f"Agent {self.name!r}: handoffs must be Agents or handoff(...) "
+                                f"objects, got {h!r}")
+        for t in self.tools:
+            if not isinstance(t, FunctionTool):
+                raise UserError(f"Agent {self.name!r}: tools must be @function_tool functions, "
+                                f"got {t!r}")
+        self.check_tool_names()
+
+    def check_tool_names(self) -> None:
+        """Raise UserError if two tools or handoffs of this agent share a tool name."""
+        seen: dict[str, str] = {}
+        entries = [(t.name, f"function tool {t.name!r}") for t in self.tools]
+        entries += [(h.tool_name, f"handoff to {h.agent_name!r}") for h in self.handoff_objects()]
+        for tool_name, what in entries:
+            if tool_name in seen:
+                raise UserError(f"Agent {self.name!r}: tool name {tool_name!r} is used twice: by "
+                                f"{seen[tool_name]} and by {what}. Give one of them a "
+                                "tool_name_override.")
+            seen[tool_name] = what
+
+    def handoff_objects(self) -> list[Handoff[Any]]:
+        """Every handoff as a Handoff (bare agents get the SDK defaults, built fresh each time so
+        edits to the target's name or handoff_description show up)."""
+        return [h if isinstance(h, Handoff) else handoff(h) for h in self.handoffs]
+
+    async def get_enabled_handoffs(self, ctx: RunContextWrapper[Any]) -> list[Handoff[Any]]:
+        return [h for h in self.handoff_objects() if await h.enabled(ctx, self)]
+
+    async def get_enabled_tools(self, ctx: RunContextWrapper[Any]) -> list[FunctionTool]:
+        out = []
+        for t in self.tools:
+            ok = t.is_enabled(ctx, self) if callable(t.is_enabled) else t.is_enabled
+            if await maybe_await(ok):
+                out.append(t)
+        return out
+
+    async def get_system_prompt(self, ctx: RunContextWrapper[Any]) -> str | None:
+        if callable(self.instructions):
+            value = await maybe_await(self.instructions(ctx, self))
+            if value is not None and not isinstance(value, str):
+                raise UserError(f"Agent {self.name!r}: instructions callable returned "
+                                f"{type(value).__name__}, expected str")
+            return value
+        return self.instructions
+
+    def clone(self, **changes: Any) -> Agent[TContext]:
+        """A shallow copy with some fields changed (lists are copied, not shared)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["handoffs"] = list(self.handoffs)
+        values["tools"] = list(self.tools)
+        values.update(changes)
+        return Agent(**values)
+
+    def walk(self) -> list[Agent[Any]]:
+        """This agent and every agent reachable through handoffs, each once, in BFS order."""
+        seen: dict[int, Agent[Any]] = {id(self): self}
+        queue = [self]
+        while queue:
+            a = queue.pop(0)
+            for h in a.handoff_objects():
+                if h.agent is not None and id(h.agent) not in seen:
+                    seen[id(h.agent)] = h.agent
+                    queue.append(h.agent)
+        return list(seen.values())
+
+    def __repr__(self) -> str:
+        targets = ", ".join(h.agent_name for h in self.handoff_objects())
+        return f"Agent(name={self.name!r}, handoffs=[{targets}], tools={[t.name for t in self.tools]})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from .render.mime import agent_bundle
+        return agent_bundle(self)

@@ -1,0 +1,1 @@
+"""Extensions, at the SDK's module paths."""

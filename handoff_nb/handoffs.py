@@ -1,0 +1,210 @@
+"""Handoffs: a tool the model can call to pass the conversation to another agent.
+
+Mirrors ``agents.handoffs``: :class:`Handoff`, :func:`handoff`, :class:`HandoffInputData`, with the
+SDK's default tool names, descriptions and strict schemas. Additions for seed 000/001 code:
+``description=`` (the short label shown in the HANDOFF_INSTRUCTIONS block), ``tool_name=`` /
+``tool_description=`` aliases, and ``input_type`` without ``on_handoff``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._util import count_positional_params, maybe_await
+from .context import RunContextWrapper
+from .errors import ModelBehaviorError, UserError
+from .items import RunItem, TResponseInputItem
+from .strict_schema import ensure_strict_json_schema
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agent import Agent
+
+TContext = TypeVar("TContext")
+
+
+@dataclass(frozen=True)
+class HandoffInputData:
+    """What an input filter receives and returns.
+
+    ``input_history`` is the run's input (always a tuple of input items here; the SDK may pass a
+    plain string), ``pre_handoff_items`` the items generated before this turn, ``new_items`` this
+    turn's items including the handoff call and its output.
+    """
+
+    input_history: tuple[TResponseInputItem, ...] | str
+    pre_handoff_items: tuple[RunItem, ...]
+    new_items: tuple[RunItem, ...] = ()
+    run_context: RunContextWrapper[Any] | None = None
+
+    def clone(self, **changes: Any) -> HandoffInputData:
+        return replace(self, **changes)
+
+
+HandoffInputFilter = Callable[[HandoffInputData], Any]
+
+
+def transform_string_function_style(name: str) -> str:
+    """The SDK's tool-name normaliser: whitespace and anything outside [A-Za-z0-9_] become "_",
+    then lowercase."""
+    name = re.sub(r"\s", "_", name)
+    return re.sub(r"[^a-zA-Z0-9_]", "_", name).lower()
+
+
+@dataclass
+class Handoff(Generic[TContext]):
+    """A handoff as the runner and the model see it.
+
+    Attribute names follow the SDK (``tool_name``, ``tool_description``, ``input_json_schema``,
+    ``agent_name``, ``input_filter``, ``is_enabled``, ``strict_json_schema``); ``agent``,
+    ``description``, ``on_handoff`` and ``input_type`` are kept too so views can show them.
+    """
+
+    tool_name: str
+    tool_description: str
+    input_json_schema: dict[str, Any]
+    agent_name: str
+    agent: Agent | None = None
+    description: str | None = None
+    on_handoff: Callable[..., Any] | None = None
+    input_type: Any = None
+    input_filter: HandoffInputFilter | None = None
+    is_enabled: bool | Callable[..., Any] = True
+    strict_json_schema: bool = True
+    tool_name_overridden: bool = False
+    tool_description_overridden: bool = False
+    _adapter: Any = field(default=None, repr=False, compare=False)
+
+    # -- SDK helpers -------------------------------------------------------------------------
+    @classmethod
+    def default_tool_name(cls, agent: Agent) -> str:
+        return transform_string_function_style(f"transfer_to_{agent.name}")
+
+    @classmethod
+    def default_tool_description(cls, agent: Agent) -> str:
+        return (f"Handoff to the {agent.name} agent to handle the request. "
+                f"{agent.handoff_description or ''}")
+
+    def get_transfer_message(self, agent: Agent) -> str:
+        return json.dumps({"assistant": agent.name})
+
+    # -- what the model sees -----------------------------------------------------------------
+    @property
+    def label(self) -> str:
+        """The text for this handoff's line in the HANDOFF_INSTRUCTIONS block."""
+        return self.description or self.tool_description
+
+    def chat_spec(self) -> dict[str, Any]:
+        return {"type": "function", "function": {
+            "name": self.tool_name, "description": self.tool_description,
+            "parameters": self.input_json_schema, "strict": self.strict_json_schema}}
+
+    async def enabled(self, ctx: RunContextWrapper[Any], source: Agent) -> bool:
+        if callable(self.is_enabled):
+            return bool(await maybe_await(self.is_enabled(ctx, source)))
+        return bool(self.is_enabled)
+
+    # -- invocation --------------------------------------------------------------------------
+    def parse_input(self, arguments: str | None, source_name: str) -> Any:
+        """Validate the model's arguments (strictly) against ``input_type``.
+
+        Returns the parsed value (None without an input_type). Raises ModelBehaviorError naming the
+        agent, the tool, the raw arguments and what was wrong.
+        """
+        raw = arguments if arguments and arguments.strip() else "{}"
+        where = f"agent {source_name!r} called handoff tool {self.tool_name!r} with arguments {arguments!r}"
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise ModelBehaviorError(f"{where}: arguments are not valid JSON ({e})") from e
+        if self._adapter is None:
+            if not isinstance(data, dict):
+                raise ModelBehaviorError(f"{where}: expected a JSON object")
+            return None
+        from pydantic import ValidationError
+        try:
+            return self._adapter.validate_json(raw, strict=True)
+        except ValidationError as e:
+            raise ModelBehaviorError(
+                f"{where}: they do not match {getattr(self.input_type, '__name__', self.input_type)}:"
+                f" {e}") from e
+
+    async def invoke(self, ctx: RunContextWrapper[Any], parsed_input: Any) -> None:
+        if self.on_handoff is None:
+            return
+        if self.input_type is not None and _arity(self.on_handoff) == 2:
+            await maybe_await(self.on_handoff(ctx, parsed_input))
+        else:
+            await maybe_await(self.on_handoff(ctx))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from .render.mime import handoff_bundle
+        return handoff_bundle(self)
+
+
+def _arity(fn: Callable[..., Any]) -> int | None:
+    return count_positional_params(fn)
+
+
+def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
+            tool_description_override: str | None = None,
+            on_handoff: Callable[..., Any] | None = None, input_type: Any = None,
+            input_filter: HandoffInputFilter | None = None,
+            is_enabled: bool | Callable[..., Any] = True, *, description: str | None = None,
+            tool_name: str | None = None, tool_description: str | None = None,
+            strict_json_schema: bool = True) -> Handoff[Any]:
+    """Create a :class:`Handoff` to ``agent``.
+
+    ``description`` is the short label for the HANDOFF_INSTRUCTIONS block (seed 000);
+    ``tool_name``/``tool_description`` are aliases of the ``*_override`` parameters (seed 001).
+    ``on_handoff`` takes ``(ctx)`` or, with an ``input_type``, ``(ctx, input)``; sync or async.
+    """
+    from .agent import Agent
+
+    if not isinstance(agent, Agent):
+        raise UserError(f"handoff() needs an Agent to hand off to, got {agent!r}")
+    if tool_name is not None and tool_name_override is not None and tool_name != tool_name_override:
+        raise UserError("handoff(): pass tool_name or tool_name_override, not two different names")
+    if (tool_description is not None and tool_description_override is not None
+            and tool_description != tool_description_override):
+        raise UserError("handoff(): pass tool_description or tool_description_override, not both")
+    name_override = tool_name_override or tool_name
+    desc_override = tool_description_override or tool_description
+    if name_override is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name_override):
+        raise UserError(f"handoff tool name {name_override!r} is invalid: use 1-64 letters, digits, "
+                        "'_' or '-' (what function calling accepts)")
+    if on_handoff is not None:
+        if not callable(on_handoff):
+            raise UserError(f"on_handoff must be callable, got {on_handoff!r}")
+        n = _arity(on_handoff)
+        allowed = (1, 2) if input_type is not None else (1,)
+        if n is not None and n not in allowed:
+            want = ("(ctx) or (ctx, input)" if input_type is not None else "(ctx)")
+            raise UserError(f"on_handoff {getattr(on_handoff, '__name__', on_handoff)!r} takes {n} "
+                            f"positional argument(s); it must take {want}"
+                            + ("" if input_type is not None else
+                               " (an input parameter needs input_type=...)"))
+    if input_filter is not None and not callable(input_filter):
+        raise UserError(f"input_filter must be callable, got {input_filter!r}")
+    adapter = None
+    schema: dict[str, Any] = {}
+    if input_type is not None:
+        from pydantic import TypeAdapter
+        try:
+            adapter = TypeAdapter(input_type)
+            schema = adapter.json_schema()
+        except Exception as e:
+            raise UserError(f"input_type {input_type!r} has no JSON schema: {e}") from e
+    if strict_json_schema:
+        schema = ensure_strict_json_schema(schema)
+    return Handoff(
+        tool_name=name_override or Handoff.default_tool_name(agent),
+        tool_description=desc_override or Handoff.default_tool_description(agent),
+        input_json_schema=schema, agent_name=agent.name, agent=agent, description=description,
+        on_handoff=on_handoff, input_type=input_type, input_filter=input_filter,
+        is_enabled=is_enabled, strict_json_schema=strict_json_schema,
+        tool_name_overridden=name_override is not None,
+        tool_description_overridden=desc_override is not None, _adapter=adapter)

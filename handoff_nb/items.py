@@ -1,0 +1,123 @@
+"""Run items: what a run generates, mirroring the SDK's item classes.
+
+The raw item of every run item is a plain dict in the SDK's *input item* shape, so
+``item.to_input_item()`` is a copy of it and ``RunResult.to_input_list()`` can feed the next run:
+
+- assistant text: ``{"role": "assistant", "content": "..."}``
+- a tool or handoff call: ``{"type": "function_call", "call_id", "name", "arguments"}``
+- its output: ``{"type": "function_call_output", "call_id", "output"}``
+
+(The SDK's raw items are Responses API objects; plain dicts keep the shape while letting seed code
+such as ``msg.get("content", "")`` work on every item.)
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agent import Agent
+
+TResponseInputItem = dict[str, Any]
+
+
+@dataclass
+class _RunItemBase:
+    agent: Agent
+    raw_item: dict[str, Any]
+
+    def to_input_item(self) -> TResponseInputItem:
+        return copy.deepcopy(self.raw_item)
+
+
+@dataclass
+class MessageOutputItem(_RunItemBase):
+    type: Literal["message_output_item"] = "message_output_item"
+
+    @property
+    def text(self) -> str:
+        return self.raw_item.get("content") or ""
+
+
+@dataclass
+class ToolCallItem(_RunItemBase):
+    type: Literal["tool_call_item"] = "tool_call_item"
+
+
+@dataclass
+class ToolCallOutputItem(_RunItemBase):
+    output: Any = None
+    type: Literal["tool_call_output_item"] = "tool_call_output_item"
+
+
+@dataclass
+class HandoffCallItem(_RunItemBase):
+    type: Literal["handoff_call_item"] = "handoff_call_item"
+
+
+@dataclass
+class HandoffOutputItem(_RunItemBase):
+    source_agent: Agent | None = None
+    target_agent: Agent | None = None
+    type: Literal["handoff_output_item"] = "handoff_output_item"
+
+
+RunItem = Union[MessageOutputItem, ToolCallItem, ToolCallOutputItem, HandoffCallItem, HandoffOutputItem]
+TOOL_ITEM_TYPES = (ToolCallItem, ToolCallOutputItem, HandoffCallItem, HandoffOutputItem)
+
+
+def message(role: str, content: str) -> TResponseInputItem:
+    return {"role": role, "content": content}
+
+
+def function_call(call_id: str, name: str, arguments: str) -> TResponseInputItem:
+    return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+
+def function_call_output(call_id: str, output: str) -> TResponseInputItem:
+    return {"type": "function_call_output", "call_id": call_id, "output": output}
+
+
+def is_tool_input_item(item: TResponseInputItem) -> bool:
+    return item.get("type") in ("function_call", "function_call_output")
+
+
+def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInputItem, ...]
+                    ) -> list[TResponseInputItem]:
+    """A string becomes one user message; a list of items is deep-copied and checked."""
+    if isinstance(value, str):
+        return [message("user", value)]
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            from .errors import UserError
+            raise UserError(f"input item {i} must be a dict such as "
+                            f"{{'role': 'user', 'content': '...'}}, got {type(item).__name__}")
+        out.append(copy.deepcopy(item))
+    return out
+
+
+def content_text(item: TResponseInputItem) -> str:
+    """The text of a message item whatever its content shape (string or list of parts)."""
+    content = item.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+class ItemHelpers:
+    @classmethod
+    def text_message_output(cls, item: MessageOutputItem) -> str:
+        return item.text
+
+    @classmethod
+    def text_message_outputs(cls, items: list[RunItem]) -> str:
+        return "".join(i.text for i in items if isinstance(i, MessageOutputItem))
+
+    @classmethod
+    def input_to_new_input_list(cls, input: str | list[TResponseInputItem]) -> list[TResponseInputItem]:
+        return normalize_input(input)

@@ -1,0 +1,145 @@
+"""The model protocol and the request/response values that cross it.
+
+A :class:`ModelRequest` holds exactly what the runner hands a model: the system prompt in its two
+parts (the agent's instructions and the HANDOFF_INSTRUCTIONS block, kept apart so views can
+highlight the block), the input items, the tools in Chat Completions shape (function tools first,
+then handoffs), and the model settings. ``handoffs`` carries the handoffs' labels and targets as
+metadata: real models ignore it, the offline model and the views use it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ..context import Usage
+from ..model_settings import ModelSettings
+from ..prompts import join_system_prompt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..agent import Agent
+
+
+@dataclass(frozen=True)
+class HandoffInfo:
+    tool_name: str
+    target: str
+    tool_description: str
+    description: str | None
+    target_handoff_description: str | None
+    input_json_schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    agent_name: str
+    instructions: str | None
+    handoff_instructions: str | None
+    input: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    model_settings: ModelSettings = field(default_factory=ModelSettings)
+    handoffs: tuple[HandoffInfo, ...] = ()
+    step_index: int = 0
+
+    @property
+    def system_prompt(self) -> str:
+        return join_system_prompt(self.instructions, self.handoff_instructions)
+
+    def chat_messages(self) -> list[dict[str, Any]]:
+        """The input as Chat Completions messages (system prompt first)."""
+        return to_chat_messages(self.system_prompt, self.input)
+
+    def chat_payload(self, model: str) -> dict[str, Any]:
+        """The body a Chat Completions call would send (what the Request view shows)."""
+        body: dict[str, Any] = {"model": model, "messages": self.chat_messages()}
+        if self.tools:
+            body["tools"] = self.tools
+        s = self.model_settings
+        for key in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens",
+                    "seed"):
+            if getattr(s, key) is not None:
+                body[key] = getattr(s, key)
+        if s.tool_choice is not None and self.tools:
+            body["tool_choice"] = (s.tool_choice if s.tool_choice in ("auto", "required", "none")
+                                   else {"type": "function", "function": {"name": s.tool_choice}})
+        if s.parallel_tool_calls is not None and self.tools:
+            body["parallel_tool_calls"] = s.parallel_tool_calls
+        if s.extra_body:
+            body.update(s.extra_body)
+        return body
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """A JSON-able form used to match recorded requests (no step index: it is positional)."""
+        return {"agent": self.agent_name, "system_prompt": self.system_prompt,
+                "input": self.input, "tools": self.tools,
+                "model_settings": self.model_settings.to_json_dict()}
+
+
+@dataclass(frozen=True)
+class ModelResponse:
+    """``output`` holds input-shaped items: ``{"role": "assistant", "content": text}`` and
+    ``{"type": "function_call", "call_id", "name", "arguments"}``."""
+
+    output: list[dict[str, Any]]
+    usage: Usage = field(default_factory=Usage)
+    model_name: str = ""
+    response_id: str | None = None
+    explanation: dict[str, Any] | None = None
+    """Why the model did what it did (the offline model fills it: scores and matched words)."""
+    agent: Agent | None = field(default=None, compare=False, repr=False)
+    """The agent that made the call (set by the runner)."""
+
+    @property
+    def text(self) -> str:
+        return "".join(o.get("content") or "" for o in self.output if o.get("role") == "assistant")
+
+    @property
+    def tool_calls(self) -> list[dict[str, Any]]:
+        return [o for o in self.output if o.get("type") == "function_call"]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"output": self.output, "usage": asdict(self.usage), "model_name": self.model_name,
+                "response_id": self.response_id, "explanation": self.explanation}
+
+    @classmethod
+    def from_json_dict(cls, d: dict[str, Any]) -> ModelResponse:
+        return cls(output=d["output"], usage=Usage(**d.get("usage") or {}),
+                   model_name=d.get("model_name", ""), response_id=d.get("response_id"),
+                   explanation=d.get("explanation"))
+
+
+@runtime_checkable
+class Model(Protocol):
+    async def get_response(self, request: ModelRequest) -> ModelResponse: ...
+
+
+def model_label(model: Any) -> str:
+    """A short, key-free name for a model object."""
+    return str(getattr(model, "model", None) or getattr(model, "name", None) or type(model).__name__)
+
+
+def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if system_prompt:
+        messages.append({"role": "system", "content": system_prompt})
+    for item in items:
+        kind = item.get("type")
+        if kind == "function_call":
+            call = {"id": item["call_id"], "type": "function",
+                    "function": {"name": item["name"], "arguments": item.get("arguments") or "{}"}}
+            last = messages[-1] if messages else None
+            if last is not None and last["role"] == "assistant":
+                last.setdefault("tool_calls", []).append(call)
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        elif kind == "function_call_output":
+            out = item.get("output")
+            messages.append({"role": "tool", "tool_call_id": item["call_id"],
+                             "content": out if isinstance(out, str) else json.dumps(out)})
+        elif "role" in item:
+            from ..items import content_text
+            messages.append({"role": item["role"], "content": content_text(item)})
+        else:
+            raise ValueError(f"cannot map input item to a chat message: {item!r}")
+    return messages

@@ -1,0 +1,88 @@
+"""Model resolution: a name such as "gpt-4o" becomes a real OpenAI model when a key or client is
+configured, otherwise the offline model (with a one-time notice).
+
+Order: ``RunConfig(model=...)`` > the agent's ``model`` > :func:`set_default_model`. A Model
+object is used as is. ``HANDOFF_NB_MODEL=offline`` forces the offline model for every name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any
+
+from ..errors import UserError
+from .interface import Model
+
+DEFAULT_MODEL_NAME = "gpt-4o"
+OFFLINE_NOTICE = "handoff_nb: no OPENAI_API_KEY: running on the offline model"
+
+_default_model: Model | str | None = None
+_openai_client: Any = None
+_notice_shown = False
+_lock = threading.Lock()
+_cache: dict[str, Model] = {}
+
+
+def set_default_model(model: Model | str | None) -> None:
+    """The model for agents with no ``model`` of their own (None: back to the default)."""
+    global _default_model
+    _default_model = model
+
+
+def set_default_openai_client(client: Any) -> None:
+    """Use this ``openai.AsyncOpenAI`` client for model names (mirrors the SDK's function)."""
+    global _openai_client
+    _openai_client = client
+    _cache.clear()
+
+
+def set_default_openai_key(key: str) -> None:
+    """Use this API key for model names (mirrors the SDK). The key is kept only in the client."""
+    from openai import AsyncOpenAI
+    set_default_openai_client(AsyncOpenAI(api_key=key))
+
+
+def using_offline() -> bool:
+    if os.environ.get("HANDOFF_NB_MODEL", "").strip().lower() == "offline":
+        return True
+    return _openai_client is None and not os.environ.get("OPENAI_API_KEY")
+
+
+def _notice() -> None:
+    global _notice_shown
+    with _lock:
+        if _notice_shown:
+            return
+        _notice_shown = True
+    print(OFFLINE_NOTICE, file=sys.stderr)
+
+
+def resolve_model(spec: Model | str | None) -> Model:
+    if spec is None:
+        spec = _default_model if _default_model is not None else DEFAULT_MODEL_NAME
+    if not isinstance(spec, str):
+        if not hasattr(spec, "get_response"):
+            raise UserError(f"model must be a name or an object with async get_response(request), "
+                            f"got {spec!r}")
+        return spec
+    name = spec.strip()
+    if not name:
+        raise UserError("model name is empty")
+    if name == "offline" or using_offline():
+        if name != "offline" and os.environ.get("HANDOFF_NB_MODEL", "").lower() != "offline":
+            _notice()
+        return _get_offline()
+    key = f"openai:{name}"
+    if key not in _cache:
+        from .openai_chat import OpenAIChatModel
+        _cache[key] = OpenAIChatModel(name, client=_openai_client)
+    return _cache[key]
+
+
+def _get_offline() -> Model:
+    if "offline" not in _cache:
+        from .offline import OfflineModel
+        _cache["offline"] = OfflineModel()
+    return _cache["offline"]

@@ -1,0 +1,56 @@
+"""RunResult, mirroring ``agents.result.RunResult``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .context import RunContextWrapper
+from .items import RunItem, TResponseInputItem, normalize_input
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agent import Agent
+    from .models.interface import ModelResponse
+    from .run import Step
+
+
+@dataclass(repr=False)
+class RunResult:
+    input: str | list[TResponseInputItem]
+    """The input the run started with, as given."""
+    new_items: list[RunItem]
+    """The items the next turn builds on (after any handoff input filter), as in the SDK."""
+    raw_responses: list[ModelResponse]
+    final_output: Any
+    last_agent: Agent
+    context_wrapper: RunContextWrapper[Any]
+    steps: list[Step] = field(default_factory=list)
+    agent_path: list[str] = field(default_factory=list)
+    """Agent names in order: the handoff chain, starting with the entry agent."""
+    _input_items: list[TResponseInputItem] | None = None
+    all_items: list[RunItem] = field(default_factory=list)
+    """Every item generated, unfiltered: the transcript."""
+
+    def to_input_list(self) -> list[TResponseInputItem]:
+        """Input items for the next run: the (filtered) history plus the new items."""
+        base = self._input_items if self._input_items is not None else normalize_input(self.input)
+        return [dict(i) for i in base] + [item.to_input_item() for item in self.new_items]
+
+    @property
+    def context(self) -> Any:
+        return self.context_wrapper.context
+
+    @property
+    def last_response_id(self) -> str | None:
+        return self.raw_responses[-1].response_id if self.raw_responses else None
+
+    def __repr__(self) -> str:
+        return (f"RunResult(last_agent={self.last_agent.name!r}, path={' -> '.join(self.agent_path)}, "
+                f"final_output={self.final_output!r})")
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from .render.mime import result_bundle
+        return result_bundle(self)
