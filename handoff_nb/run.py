@@ -476,7 +476,9 @@ def _handoff_info(h: Handoff[Any]) -> HandoffInfo:
 
 def _resolve_model(agent: Agent, cfg: RunConfig) -> Model:
     from .models.provider import resolve_model
-    return resolve_model(cfg.model if cfg.model is not None else agent.model)
+    if cfg.model is not None:
+        return resolve_model(cfg.model, from_run_config=True)
+    return resolve_model(agent.model)
 
 
 class Runner:

@@ -7,9 +7,11 @@ object is used as is. ``HANDOFF_NB_MODEL=offline`` forces the offline model for 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import UserError
@@ -19,6 +21,7 @@ DEFAULT_MODEL_NAME = "gpt-4o"
 OFFLINE_NOTICE = "handoff_nb: no OPENAI_API_KEY: running on the offline model"
 
 _default_model: Model | str | None = None
+_override: Model | str | None = None
 _openai_client: Any = None
 _notice_shown = False
 _lock = threading.Lock()
@@ -29,6 +32,21 @@ def set_default_model(model: Model | str | None) -> None:
     """The model for agents with no ``model`` of their own (None: back to the default)."""
     global _default_model
     _default_model = model
+
+
+@contextlib.contextmanager
+def override_model(model: Model | str) -> Iterator[None]:
+    """Within this block every agent's model -- names *and* unset ones -- resolves to ``model``.
+
+    Lets code that hard-codes ``model="gpt-4o"`` (the seed programs) run on a scripted, recorded
+    or offline model without editing it. ``RunConfig(model=...)`` still wins.
+    """
+    global _override
+    previous, _override = _override, model
+    try:
+        yield
+    finally:
+        _override = previous
 
 
 def set_default_openai_client(client: Any) -> None:
@@ -59,7 +77,9 @@ def _notice() -> None:
     print(OFFLINE_NOTICE, file=sys.stderr)
 
 
-def resolve_model(spec: Model | str | None) -> Model:
+def resolve_model(spec: Model | str | None, *, from_run_config: bool = False) -> Model:
+    if _override is not None and not from_run_config:
+        spec = _override
     if spec is None:
         spec = _default_model if _default_model is not None else DEFAULT_MODEL_NAME
     if not isinstance(spec, str):
