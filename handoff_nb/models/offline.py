@@ -1,0 +1,405 @@
+"""OfflineModel: a deterministic, explainable stand-in for an LLM. No network, no key.
+
+It reads what a real model would read -- the latest user message, the handoff tools (name,
+description), the HANDOFF_INSTRUCTIONS labels, the targets' ``handoff_description`` and the lines
+of the agent's own instructions that mention a target ("Charges, refunds ... -> BillingSpecialist")
+-- and scores each enabled handoff (and function tool) against the message:
+
+* words are stemmed; stop words dropped; paraphrases meet through small concept groups
+  (``handoff_nb.models._lexicon``), which count less than the word itself;
+* a word found in few routes weighs more (idf over the routes);
+* words that describe what the *current* agent already does (its own instructions) are discounted,
+  so a specialist only hands off on what is distinctive to the handoff (escalation cues such as
+  "manager" or "unhelpful last time");
+* the best route above ``threshold`` is taken; otherwise the agent answers in text, marked as
+  offline output. It never hands back to an agent that already had this user message.
+
+Every response carries ``explanation``: per route, its score and the words that matched, so the
+views can show *why* a route was taken. Arguments for ``input_type`` schemas are filled from the
+message (enum values by best match, amounts such as ``$49.99``, booleans by cue words, short faithful
+extracts for summaries) and are always valid for the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..context import Usage
+from .. import items as _items
+from ._lexicon import (CONCEPT_OF, ESCALATION_CUES, NEGATIVE, POSITIVE, URGENT, content_stems, stem,
+                       words)
+from .interface import ModelRequest, ModelResponse
+
+FIELD_WEIGHTS = {"rule": 1.5, "description": 1.2, "tool_description": 1.0,
+                 "handoff_description": 1.0, "name": 0.8}
+CONCEPT_FACTOR = 0.6
+SELF_DISCOUNT = 0.25
+PHRASES = [(r"\blast time\b", " lasttime "), (r"\bmoney back\b", " refund "),
+           (r"\bno one\b", " nobody "), (r"\bspeak to (a |the |your )?manager\b", " manager "),
+           (r"\bnot (been )?resolved\b", " unresolved "), (r"\bper[- ]seat\b", " seat "),
+           (r"\bhow (do|can) (i|we)\b", " howto "), (r"\bhow[- ]to\b", " howto "), (r"\bwon'?t (load|open|start)\b", " broken "),
+           (r"\b(\d+)[- ](person|people|seat|user)s?\b", r" \1 team ")]
+EXTRA_CONCEPTS = {stem("lasttime"): {"escalate"}, "howto": {"howto"}}
+AMOUNT = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:dollars|usd|eur|euros)\b",
+                    re.I)
+IDENT = re.compile(r"#?\b[A-Za-z]*\d[\w-]*")
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _prep(text: str) -> str:
+    text = text.lower()
+    for pattern, repl in PHRASES:
+        text = re.sub(pattern, repl, text)
+    return text
+
+
+def _concepts(s: str) -> set[str]:
+    return EXTRA_CONCEPTS.get(s) or CONCEPT_OF.get(s, set())
+
+
+@dataclass
+class Route:
+    kind: str  # "handoff" | "tool"
+    tool_name: str
+    target: str | None
+    schema: dict[str, Any]
+    terms: dict[str, tuple[float, str]] = field(default_factory=dict)  # stem -> (weight, source)
+
+    def add(self, text: str | None, source: str) -> None:
+        w = FIELD_WEIGHTS[source]
+        for s in content_stems(_prep(text or "")):
+            if s not in self.terms or self.terms[s][0] < w:
+                self.terms[s] = (w, source)
+
+    @property
+    def concepts(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for s, (w, _src) in self.terms.items():
+            for c in _concepts(s):
+                out[c] = max(out.get(c, 0.0), w)
+        return out
+
+
+def _segments(instructions: str) -> list[str]:
+    parts = []
+    for line in (instructions or "").splitlines():
+        parts += [p for p in re.split(r"(?<=[.!?])\s+", line) if p.strip()]
+    return parts
+
+
+def _mentions(segment: str, target: str, tool_name: str) -> bool:
+    flat = " ".join(words(segment))
+    return (" ".join(words(target)) in flat or tool_name.lower() in segment.lower()
+            or target.lower().replace(" ", "") in segment.lower().replace(" ", ""))
+
+
+def latest_user_message(items: list[dict[str, Any]]) -> tuple[str, int]:
+    for i in range(len(items) - 1, -1, -1):
+        if items[i].get("role") == "user":
+            return _items.content_text(items[i]), i
+    return "", -1
+
+
+class OfflineModel:
+    """See the module docstring. ``threshold``: the score a route needs to be taken."""
+
+    name = "offline"
+
+    def __init__(self, threshold: float = 1.0) -> None:
+        self.threshold = threshold
+        self._calls = 0
+
+    async def get_response(self, request: ModelRequest) -> ModelResponse:
+        return self.respond(request)
+
+    # -- the decision ---------------------------------------------------------------------------
+    def respond(self, request: ModelRequest) -> ModelResponse:
+        self._calls += 1
+        message, at = latest_user_message(request.input)
+        since_user = request.input[at + 1:] if at >= 0 else request.input
+        tool_names = {t["function"]["name"] for t in request.tools}
+        handoff_names = {h.tool_name for h in request.handoffs}
+        visited = {request.agent_name} | _handed_to(since_user)
+        called = {i["name"] for i in since_user if i.get("type") == "function_call"}
+
+        routes = self._routes(request)
+        scored = self.score(message, routes, request)
+        eligible = [r for r in scored
+                    if (r["kind"] == "handoff" and r["target"] not in visited)
+                    or (r["kind"] == "tool" and r["tool_name"] not in called)]
+        best = eligible[0] if eligible and eligible[0]["score"] >= self.threshold else None
+        explanation = {"model": "offline", "message": message, "threshold": self.threshold,
+                       "routes": scored, "visited": sorted(visited)}
+        last = request.input[-1] if request.input else {}
+        if (last.get("type") == "function_call_output" and best is None
+                and _call_name(request.input, last.get("call_id")) in tool_names - handoff_names):
+            text = self._answer_with_tool(request, last)
+            explanation.update(decision="answer", reason="answered with the tool's result")
+            return self._reply(text, None, explanation)
+        if best is None:
+            top = scored[0] if scored else None
+            reason = ("no handoff or tool to choose from" if not scored else
+                      f"best route {top['tool_name']} scored {top['score']:.2f} < threshold "
+                      f"{self.threshold:.2f}" if top and top["score"] < self.threshold else
+                      "every matching route leads to an agent that already had this message")
+            explanation.update(decision="answer", reason=reason)
+            return self._reply(self._answer(request, message), None, explanation)
+        route = next(r for r in routes if r.tool_name == best["tool_name"])
+        args = fill_arguments(route.schema, message, request, route)
+        explanation.update(decision="handoff" if route.kind == "handoff" else "tool",
+                           chosen=route.tool_name, target=route.target,
+                           reason=f"{route.tool_name} scored {best['score']:.2f} >= threshold "
+                                  f"{self.threshold:.2f} on: {', '.join(best['matched']) or '-'}")
+        call = {"type": "function_call", "call_id": f"offline_{self._calls}",
+                "name": route.tool_name, "arguments": json.dumps(args)}
+        return self._reply(None, call, explanation)
+
+    def _reply(self, text: str | None, call: dict[str, Any] | None,
+               explanation: dict[str, Any]) -> ModelResponse:
+        output = []
+        if text is not None:
+            output.append({"role": "assistant", "content": text})
+        if call is not None:
+            output.append(call)
+        return ModelResponse(output=output, usage=Usage(requests=1), model_name=self.name,
+                             response_id=f"offline-{self._calls}", explanation=explanation)
+
+    # -- routes and scores ----------------------------------------------------------------------
+    def _routes(self, request: ModelRequest) -> list[Route]:
+        segments = _segments(request.instructions or "")
+        routes = []
+        for h in request.handoffs:
+            r = Route("handoff", h.tool_name, h.target, h.input_json_schema)
+            r.add(h.description, "description")
+            r.add(h.tool_description.replace(f"Handoff to the {h.target} agent to handle the request.", ""),
+                  "tool_description")
+            r.add(h.target_handoff_description, "handoff_description")
+            r.add(h.target + " " + h.tool_name, "name")
+            for seg in segments:
+                if _mentions(seg, h.target, h.tool_name):
+                    r.add(seg.replace(h.target, " "), "rule")
+            routes.append(r)
+        handoff_names = {h.tool_name for h in request.handoffs}
+        for t in request.tools:
+            fn = t["function"]
+            if fn["name"] in handoff_names:
+                continue
+            r = Route("tool", fn["name"], None, fn.get("parameters") or {})
+            r.add(fn.get("description"), "tool_description")
+            r.add(fn["name"], "name")
+            routes.append(r)
+        return routes
+
+    def score(self, message: str, routes: list[Route], request: ModelRequest) -> list[dict[str, Any]]:
+        """Every route's score and matched words, best first (ties keep the declared order)."""
+        msg = list(dict.fromkeys(content_stems(_prep(message))))
+        own = _own_text(request)
+        own_stems = set(content_stems(_prep(own)))
+        own_concepts = {c for s in own_stems for c in _concepts(s)}
+        n = max(1, len(routes))
+        df: dict[str, int] = {}
+        cdf: dict[str, int] = {}
+        for r in routes:
+            for s in r.terms:
+                df[s] = df.get(s, 0) + 1
+            for c in r.concepts:
+                cdf[c] = cdf.get(c, 0) + 1
+        out = []
+        for order, r in enumerate(routes):
+            concepts = r.concepts
+            total, matched = 0.0, []
+            for s in msg:
+                best, label = 0.0, ""
+                if s in r.terms:
+                    w, src = r.terms[s]
+                    best = w * (1 + math.log(n / df[s])) * (SELF_DISCOUNT if s in own_stems else 1)
+                    label = f"{s} ({src})"
+                for c in _concepts(s):
+                    if c in concepts:
+                        v = (CONCEPT_FACTOR * concepts[c] * (1 + math.log(n / cdf[c]))
+                             * (SELF_DISCOUNT if c in own_concepts else 1))
+                        if v > best:
+                            best, label = v, f"{s}~{c}"
+                if best > 0:
+                    total += best
+                    matched.append(label)
+            out.append({"kind": r.kind, "tool_name": r.tool_name, "target": r.target,
+                        "score": round(total, 3), "matched": matched, "_order": order})
+        out.sort(key=lambda d: (-d["score"], d["_order"]))
+        for d in out:
+            d.pop("_order")
+        return out
+
+    # -- text replies ---------------------------------------------------------------------------
+    def _answer(self, request: ModelRequest, message: str) -> str:
+        quote = _extract(message, 140)
+        if request.handoffs:
+            return (f"[offline model · {request.agent_name}] I can help with general questions here. "
+                    f"You asked: \"{quote}\". Tell me more about the problem and I will bring in "
+                    f"the right team.")
+        return (f"[offline model · {request.agent_name}] Thanks, I'll take it from here. About "
+                f"\"{quote}\": here is what I would do next as {request.agent_name}.")
+
+    def _answer_with_tool(self, request: ModelRequest, last: dict[str, Any]) -> str:
+        return (f"[offline model · {request.agent_name}] The tool returned: "
+                f"{_extract(str(last.get('output')), 200)}")
+
+
+def _own_text(request: ModelRequest) -> str:
+    """The agent's instructions minus the lines about its handoff targets."""
+    segs = _segments(request.instructions or "")
+    return " ".join(s for s in segs
+                    if not any(_mentions(s, h.target, h.tool_name) for h in request.handoffs))
+
+
+def _handed_to(items: list[dict[str, Any]]) -> set[str]:
+    out = set()
+    for i in items:
+        if i.get("type") == "function_call_output":
+            try:
+                data = json.loads(i.get("output") or "")
+            except (TypeError, ValueError):
+                continue
+            if isinstance(data, dict) and isinstance(data.get("assistant"), str):
+                out.add(data["assistant"])
+    return out
+
+
+def _call_name(items: list[dict[str, Any]], call_id: str | None) -> str | None:
+    return next((i["name"] for i in items if i.get("type") == "function_call"
+                 and i.get("call_id") == call_id), None)
+
+
+def _extract(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    first = re.split(r"(?<=[.!?])\s+", text)[0]
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return first
+
+
+# -- filling arguments from a JSON schema ----------------------------------------------------------
+
+def fill_arguments(schema: dict[str, Any], message: str, request: ModelRequest,
+                   route: Route | None = None) -> dict[str, Any]:
+    """Arguments for ``schema`` taken from the message; always valid for the (strict) schema."""
+    value = _fill(schema, "", message, request, route, schema)
+    return value if isinstance(value, dict) else {}
+
+
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        ref = node["$ref"]
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _fill(node: dict[str, Any], name: str, message: str, request: ModelRequest,
+          route: Route | None, root: dict[str, Any], nullable: bool = False) -> Any:
+    """A value for ``node``; for a nullable node, None when the message does not mention it."""
+    node = _resolve(node, root)
+    options = node.get("anyOf") or node.get("oneOf")
+    if options:
+        non_null = [o for o in options if _resolve(o, root).get("type") != "null"]
+        nullable = nullable or len(non_null) < len(options)
+        for o in non_null:
+            v = _fill(o, name, message, request, route, root, nullable=True)
+            if v is not None:
+                return v
+        return None if nullable else _fill(non_null[0], name, message, request, route, root)
+    if "const" in node:
+        return node["const"]
+    if "enum" in node:
+        return _best_enum(node["enum"], name, message)
+    typ = node.get("type")
+    if isinstance(typ, list):
+        typ = next((t for t in typ if t != "null"), "null")
+    key = name.lower()
+    stems = set(content_stems(_prep(message)))
+    if typ == "object":
+        props = node.get("properties") or {}
+        return {k: _fill(v, k, message, request, route, root) for k, v in props.items()}
+    if typ == "array":
+        return []
+    if typ == "boolean":
+        if "budget" in key or "amount" in key or "price" in key:
+            return bool(AMOUNT.search(message)) or bool(stems & {stem("budget"), stem("afford")})
+        return bool(set(content_stems(key)) & stems)
+    if typ in ("number", "integer"):
+        if any(k in key for k in ("attempt", "count", "previous")):
+            return _attempts(request)
+        m = AMOUNT.search(message) if any(k in key for k in ("amount", "price", "cost", "budget")) else None
+        nums = [m.group(0)] if m else NUMBER.findall(message.replace(",", ""))
+        if nums:
+            num = float(re.sub(r"[^\d.\-]", "", nums[0]) or 0)
+            return int(num) if typ == "integer" else num
+        return None if nullable else 0
+    if typ == "null":
+        return None
+    # strings
+    if any(k in key for k in ("amount", "price", "cost", "budget")):
+        m = AMOUNT.search(message)
+        return m.group(0) if m else None if nullable else "not mentioned"
+    if key.endswith("id") or any(k in key for k in ("number", "code", "reference")):
+        m = IDENT.search(message)
+        if m:
+            return m.group(0).lstrip("#")
+    if any(k in key for k in ("urgency", "priority", "severity")):
+        return "high" if stems & URGENT else "medium"
+    if "sentiment" in key or "mood" in key:
+        return "negative" if stems & NEGATIVE else "positive" if stems & POSITIVE else "neutral"
+    if any(k in key for k in ("department", "from_agent", "source", "previous_agent")):
+        return request.agent_name
+    if "attempt" in key:
+        n = _attempts(request)
+        return f"{n} earlier {'reply' if n == 1 else 'replies'} in this conversation"
+    if any(k in key for k in ("type", "category", "area", "kind", "topic", "reason")) and key != "reason":
+        return _topic(message, route)
+    return _extract(message, 160) or "(no user message)"
+
+
+def _attempts(request: ModelRequest) -> int:
+    return sum(1 for i in request.input if i.get("role") == "assistant")
+
+
+def _best_enum(options: list[Any], name: str, message: str) -> Any:
+    stems = set(content_stems(_prep(message)))
+    concepts = {c for s in stems for c in _concepts(s)}
+    key = name.lower()
+    if any(k in key for k in ("urgency", "priority", "severity")):
+        wanted = "high" if stems & URGENT else "medium"
+        for o in options:
+            if str(o).lower() in (wanted, "critical" if "critical" in stems else wanted):
+                return o
+    if "sentiment" in key:
+        wanted = "negative" if stems & NEGATIVE else "positive" if stems & POSITIVE else "neutral"
+        if wanted in [str(o).lower() for o in options]:
+            return next(o for o in options if str(o).lower() == wanted)
+    best, best_score = options[0], 0.0
+    for o in options:
+        o_stems = set(content_stems(str(o)))
+        score = len(o_stems & stems) * 2 + len({c for s in o_stems for c in _concepts(s)} & concepts)
+        if score > best_score:
+            best, best_score = o, score
+    return best
+
+
+def _topic(message: str, route: Route | None) -> str:
+    """The strongest concept (or word) the message shares with the route: "refund", "bug"..."""
+    stems = list(dict.fromkeys(content_stems(_prep(message))))
+    route_concepts = route.concepts if route else {}
+    for s in stems:
+        for c in sorted(_concepts(s)):
+            if c in route_concepts and c != "greeting":
+                return c
+    for s in stems:
+        if route and s in route.terms:
+            return s
+    return stems[0] if stems else "general"
