@@ -50,7 +50,7 @@ class ModelRequest:
         """The input as Chat Completions messages (system prompt first)."""
         return to_chat_messages(self.system_prompt, self.input)
 
-    def chat_payload(self, model: str) -> dict[str, Any]:
+    def chat_payload(self, model: str, *, merge_extra_body: bool = True) -> dict[str, Any]:
         """The body a Chat Completions call would send (what the Request view shows)."""
         body: dict[str, Any] = {"model": model, "messages": self.chat_messages()}
         if self.tools:
@@ -65,7 +65,7 @@ class ModelRequest:
                                    else {"type": "function", "function": {"name": s.tool_choice}})
         if s.parallel_tool_calls is not None and self.tools:
             body["parallel_tool_calls"] = s.parallel_tool_calls
-        if s.extra_body:
+        if s.extra_body and merge_extra_body:
             body.update(s.extra_body)
         return body
 

@@ -1,0 +1,121 @@
+"""A loopback OpenAI-compatible server for tests, benchmarks and offline demos of real HTTP.
+
+    with FakeOpenAIServer([reply(tool_calls=[("route_to_billing", "{}")]), reply("Hello!")]) as srv:
+        model = OpenAIChatModel("fake", base_url=srv.base_url, api_key="sk-test")
+
+Each scripted item answers one ``POST /v1/chat/completions``: a :func:`reply` (200 with a chat
+completion), :func:`status` (an error status with an OpenAI-style error body), or a callable
+``(request_json) -> item``. ``delay`` seconds are slept before answering. With ``repeat=True`` the
+last item answers every further request. ``srv.requests`` holds each received JSON body and
+``srv.headers`` the headers. Binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: dict[str, Any] = field(default_factory=dict)
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def reply(content: str | None = None, tool_calls: Sequence[tuple[str, str]] = (), *,
+          model: str = "fake-model", delay: float = 0.0, usage: tuple[int, int] = (10, 5)) -> Answer:
+    calls = [{"id": f"call_{i}", "type": "function",
+              "function": {"name": name, "arguments": args}} for i, (name, args) in enumerate(tool_calls)]
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        message["tool_calls"] = calls
+    body = {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
+            "choices": [{"index": 0, "message": message,
+                         "finish_reason": "tool_calls" if calls else "stop"}],
+            "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1],
+                      "total_tokens": usage[0] + usage[1]}}
+    return Answer(200, body, delay)
+
+
+def status(code: int, message: str = "error", *, delay: float = 0.0,
+           retry_after_ms: int | None = None) -> Answer:
+    headers = {"retry-after-ms": str(retry_after_ms)} if retry_after_ms is not None else {}
+    return Answer(code, {"error": {"message": message, "type": "test_error", "code": code}}, delay, headers)
+
+
+class FakeOpenAIServer:
+    def __init__(self, script: Sequence[Answer | Callable[[dict[str, Any]], Answer]] = (), *,
+                 repeat: bool = False) -> None:
+        self.script = list(script)
+        self.repeat = repeat
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "server not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def _next(self, body: dict[str, Any]) -> Answer:
+        with self._lock:
+            self.requests.append(body)
+            index = len(self.requests) - 1
+            if index < len(self.script):
+                item = self.script[index]
+            elif self.repeat and self.script:
+                item = self.script[-1]
+            else:
+                item = status(500, f"FakeOpenAIServer: no scripted answer for request {index + 1}")
+        return item(body) if callable(item) else item
+
+    def __enter__(self) -> FakeOpenAIServer:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                with outer._lock:
+                    outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                answer = outer._next(body)
+                if answer.delay:
+                    time.sleep(answer.delay)
+                data = json.dumps(answer.body).encode()
+                try:
+                    self.send_response(answer.status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    for k, v in answer.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
