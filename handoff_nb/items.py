@@ -29,7 +29,9 @@ class _RunItemBase:
     raw_item: dict[str, Any]
 
     def to_input_item(self) -> TResponseInputItem:
-        return copy.deepcopy(self.raw_item)
+        # raw items are flat dicts treated as immutable: a shallow copy is enough and keeps a
+        # turn's cost linear in the history length
+        return dict(self.raw_item)
 
 
 @dataclass
