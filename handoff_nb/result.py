@@ -30,6 +30,19 @@ class RunResult:
     _input_items: list[TResponseInputItem] | None = None
     all_items: list[RunItem] = field(default_factory=list)
     """Every item generated, unfiltered: the transcript."""
+    starting_agent: Agent | None = None
+
+    def __post_init__(self) -> None:
+        if self.starting_agent is None:
+            self.starting_agent = self.steps[0].agent if self.steps else self.last_agent
+
+    @property
+    def current_agent(self) -> Agent:
+        return self.last_agent
+
+    @property
+    def initial_items(self) -> list[TResponseInputItem]:
+        return normalize_input(self.input)
 
     def to_input_list(self) -> list[TResponseInputItem]:
         """Input items for the next run: the (filtered) history plus the new items."""

@@ -179,6 +179,11 @@ class Run:
         return self.context_wrapper.context
 
     @property
+    def initial_items(self) -> list[TResponseInputItem]:
+        """The run's input as items (before any filter)."""
+        return self._initial.input
+
+    @property
     def agent_path(self) -> list[str]:
         path = [self.starting_agent.name]
         for s in self.steps:
@@ -196,7 +201,8 @@ class Run:
                          raw_responses=list(self.raw_responses), final_output=self.final_output,
                          last_agent=self.current_agent, context_wrapper=self.context_wrapper,
                          steps=list(self.steps), agent_path=self.agent_path,
-                         _input_items=list(self._input), all_items=list(self.all_items))
+                         _input_items=list(self._input), all_items=list(self.all_items),
+                         starting_agent=self.starting_agent)
 
     def step(self) -> Step:
         """Run one model turn (works in plain Python and inside a running notebook loop)."""
@@ -303,17 +309,9 @@ class Run:
             self._started_agent = agent
 
         # 1. the request
-        instructions = await agent.get_system_prompt(ctx)
-        tools = await agent.get_enabled_tools(ctx)
-        handoffs = await agent.get_enabled_handoffs(ctx)
+        request, tools, handoffs = await build_request(
+            agent, ctx, cfg, self._input + [i.to_input_item() for i in self._generated], step.index)
         model = _resolve_model(agent, cfg)
-        request = ModelRequest(
-            agent_name=agent.name, instructions=instructions,
-            handoff_instructions=handoff_instructions_block(handoffs) if cfg.handoff_instructions else None,
-            input=self._input + [i.to_input_item() for i in self._generated],
-            tools=[t.chat_spec() for t in tools] + [h.chat_spec() for h in handoffs],
-            model_settings=agent.model_settings.resolve(cfg.model_settings),
-            handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step.index)
         step.request = request
 
         # 2. the model
@@ -455,6 +453,31 @@ class Run:
         self._generated = list(filtered.pre_handoff_items) + list(filtered.new_items)
         self.current_agent = target
         return record
+
+
+async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfig,
+                        input_items: list[TResponseInputItem], step_index: int = 0
+                        ) -> tuple[ModelRequest, list[Any], list[Handoff[Any]]]:
+    """The request ``agent`` would send now: system prompt parts, history, enabled function tools
+    then enabled handoffs. Returns it with the tools and handoffs it was built from."""
+    instructions = await agent.get_system_prompt(ctx)
+    tools = await agent.get_enabled_tools(ctx)
+    handoffs = await agent.get_enabled_handoffs(ctx)
+    request = ModelRequest(
+        agent_name=agent.name, instructions=instructions,
+        handoff_instructions=handoff_instructions_block(handoffs) if cfg.handoff_instructions else None,
+        input=input_items,
+        tools=[t.chat_spec() for t in tools] + [h.chat_spec() for h in handoffs],
+        model_settings=agent.model_settings.resolve(cfg.model_settings),
+        handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step_index)
+    return request, tools, handoffs
+
+
+def preview_request(agent: Agent, input: str | list[TResponseInputItem] = (), *, context: Any = None,
+                    run_config: RunConfig | None = None) -> ModelRequest:
+    """The request ``agent`` would send for ``input``, without calling any model (for inspectors)."""
+    return run_sync(build_request(agent, RunContextWrapper(context), run_config or RunConfig(),
+                                  normalize_input(input if isinstance(input, str) else list(input))))[0]
 
 
 def _history(data: HandoffInputData) -> list[TResponseInputItem]:

@@ -1,0 +1,220 @@
+"""HTML and text views. Every piece of user or model text goes through ``esc``."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+from ..items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+                     ToolCallOutputItem, content_text)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..models.interface import ModelRequest
+    from ..result import RunResult
+    from ..run import HandoffRecord, Run, Step
+
+MAX_TEXT = 4000
+
+CSS = """<style>
+.hnb{font-family:Helvetica,Arial,sans-serif;font-size:13px;color:#0f172a;line-height:1.4}
+.hnb pre{white-space:pre-wrap;word-break:break-word;background:#f8fafc;border:1px solid #e2e8f0;
+ border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto}
+.hnb .hnb-block{background:#fef3c7;border-left:4px solid #d97706;display:block;padding:2px 6px;margin-top:6px}
+.hnb .hnb-h{font-weight:600;margin:8px 0 2px}
+.hnb .hnb-turn{margin:4px 0;padding:6px 8px;border-radius:6px;border:1px solid #e2e8f0}
+.hnb .hnb-user{background:#eff6ff}.hnb .hnb-assistant{background:#f8fafc}
+.hnb .hnb-tool{background:#ecfdf5;font-size:12px}.hnb .hnb-handoff{background:#fef3c7;font-weight:600}
+.hnb .hnb-error{background:#fee2e2;color:#991b1b}
+.hnb .hnb-who{font-size:11px;color:#475569;text-transform:uppercase;letter-spacing:.04em}
+.hnb table{border-collapse:collapse;font-size:12px}.hnb td,.hnb th{border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:top}
+.hnb tr.hnb-chosen td{background:#fef3c7;font-weight:600}
+.hnb .hnb-del{background:#fee2e2;text-decoration:line-through}.hnb .hnb-add{background:#dcfce7}
+.hnb .hnb-muted{color:#64748b}
+</style>"""
+
+
+def esc(value: Any, limit: int = MAX_TEXT) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… [{len(text) - limit} more characters]"
+    return html.escape(text, quote=True)
+
+
+def pretty(value: Any) -> str:
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False, default=_default)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return repr(value)
+
+
+def wrap(inner: str) -> str:
+    return f'{CSS}<div class="hnb">{inner}</div>'
+
+
+# -- prompt, tools, request ---------------------------------------------------------------------
+
+def prompt_html(request: ModelRequest) -> str:
+    """The system prompt, with the HANDOFF_INSTRUCTIONS block highlighted."""
+    parts = []
+    if request.instructions:
+        parts.append(esc(request.instructions, 20000))
+    if request.handoff_instructions:
+        parts.append(f'<span class="hnb-block" title="added by handoff_nb (RunConfig.handoff_instructions)">'
+                     f'{esc(request.handoff_instructions, 20000)}</span>')
+    body = "\n\n".join(parts) if parts else '<span class="hnb-muted">(empty system prompt)</span>'
+    return (f'<div class="hnb-h">System prompt for {esc(request.agent_name)}</div><pre>{body}</pre>')
+
+
+def tools_html(request: ModelRequest) -> str:
+    """The tools array exactly as sent, one section per tool."""
+    if not request.tools:
+        return f'<div class="hnb-h">Tools for {esc(request.agent_name)}</div><div class="hnb-muted">(no tools)</div>'
+    handoff_names = {h.tool_name for h in request.handoffs}
+    out = [f'<div class="hnb-h">Tools for {esc(request.agent_name)} ({len(request.tools)}, in the order sent)</div>']
+    for t in request.tools:
+        fn = t["function"]
+        kind = "handoff" if fn["name"] in handoff_names else "function tool"
+        out.append(f'<div><b>{esc(fn["name"])}</b> <span class="hnb-muted">{kind}</span>'
+                   f'<pre>{esc(pretty(t), 20000)}</pre></div>')
+    return "".join(out)
+
+
+def request_html(step: Step) -> str:
+    if step.request is None:
+        return '<div class="hnb-muted">(no request was built)</div>'
+    payload = step.request.chat_payload(step.model_name or "model")
+    return (f'<div class="hnb-h">Step {step.index}: request payload (Chat Completions shape)</div>'
+            f'<pre>{esc(pretty(payload), 60000)}</pre>')
+
+
+# -- history ------------------------------------------------------------------------------------
+
+def _item_line(item: dict[str, Any]) -> str:
+    if item.get("type") == "function_call":
+        return f"call {item.get('name')}({item.get('arguments') or ''})"
+    if item.get("type") == "function_call_output":
+        return f"output {item.get('call_id')}: {item.get('output')}"
+    return f"{item.get('role', '?')}: {content_text(item)}"
+
+
+def history_diff_html(record: HandoffRecord | None) -> str:
+    """The history a handoff passes on, before and after the input filter, as a diff."""
+    if record is None:
+        return '<div class="hnb-muted">No handoff in this step.</div>'
+    before = [_item_line(i) for i in record.history_before]
+    after = [_item_line(i) for i in record.history_after]
+    head = (f'<div class="hnb-h">History passed from {esc(record.source.name)} to '
+            f'{esc(record.target.name)}</div>')
+    if record.filter_name is None:
+        head += '<div class="hnb-muted">No input filter: the next agent sees the full history.</div>'
+    else:
+        head += (f'<div>Input filter <b>{esc(record.filter_name)}</b>: '
+                 f'{len(before)} items before, {len(after)} after.</div>')
+    rows = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows += [f"<div>  {esc(x, 600)}</div>" for x in before[i1:i2]]
+        else:
+            rows += [f'<div class="hnb-del">- {esc(x, 600)}</div>' for x in before[i1:i2]]
+            rows += [f'<div class="hnb-add">+ {esc(x, 600)}</div>' for x in after[j1:j2]]
+    return head + "<pre>" + "".join(rows) + "</pre>"
+
+
+# -- transcript ---------------------------------------------------------------------------------
+
+def _turn(kind: str, who: str, body: str) -> str:
+    return (f'<div class="hnb-turn hnb-{kind}"><div class="hnb-who">{esc(who)}</div>{body}</div>')
+
+
+def transcript_html(run: Run | RunResult) -> str:
+    """User messages, assistant text, tool calls and outputs, handoffs and errors, in order."""
+    out = []
+    for item in run.initial_items:
+        if item.get("role") == "user":
+            out.append(_turn("user", "user", esc(content_text(item))))
+        elif item.get("role") == "assistant":
+            out.append(_turn("assistant", "assistant (earlier)", esc(content_text(item))))
+    for step in run.steps:
+        if step.decision == "error":
+            out.append(_turn("error", f"step {step.index} · {step.agent.name} · error",
+                             esc(f"{type(step.error).__name__}: {step.error}")))
+            continue
+        for item in step.items:
+            if isinstance(item, MessageOutputItem):
+                out.append(_turn("assistant", f"step {step.index} · {item.agent.name}", esc(item.text)))
+            elif isinstance(item, HandoffCallItem):
+                rec = step.handoff
+                args = (f"<pre>{esc(pretty(rec.input))}</pre>" if rec is not None and rec.input is not None
+                        and rec.call_id == item.raw_item.get("call_id") else "")
+                target = rec.target.name if rec is not None and rec.call_id == item.raw_item.get("call_id") else "?"
+                out.append(_turn("handoff", f"step {step.index} · handoff",
+                                 f"{esc(item.agent.name)} → {esc(target)} via "
+                                 f"<code>{esc(item.raw_item.get('name'))}</code>{args}"))
+            elif isinstance(item, ToolCallItem):
+                out.append(_turn("tool", f"step {step.index} · {item.agent.name} · tool call",
+                                 f"<code>{esc(item.raw_item.get('name'))}({esc(item.raw_item.get('arguments'))})</code>"))
+            elif isinstance(item, HandoffOutputItem):
+                continue
+            elif isinstance(item, ToolCallOutputItem):
+                out.append(_turn("tool", f"step {step.index} · tool output",
+                                 f"<code>{esc(item.raw_item.get('output'), 1000)}</code>"))
+    if not out:
+        out.append('<div class="hnb-muted">(nothing yet)</div>')
+    return "".join(out)
+
+
+def transcript_text(run: Run | RunResult) -> str:
+    lines = []
+    for item in run.initial_items:
+        if item.get("role") in ("user", "assistant"):
+            lines.append(f"{item['role']}: {content_text(item)}")
+    for step in run.steps:
+        if step.decision == "error":
+            lines.append(f"[{step.index}] {step.agent.name}: error {type(step.error).__name__}: {step.error}")
+            continue
+        for item in step.items:
+            if isinstance(item, MessageOutputItem):
+                lines.append(f"[{step.index}] {item.agent.name}: {item.text}")
+            elif isinstance(item, HandoffCallItem) and step.handoff is not None \
+                    and step.handoff.call_id == item.raw_item.get("call_id"):
+                extra = f" {pretty(step.handoff.input)}" if step.handoff.input is not None else ""
+                lines.append(f"[{step.index}] handoff {step.handoff.source.name} -> "
+                             f"{step.handoff.target.name} via {step.handoff.tool_name}{extra}")
+            elif isinstance(item, ToolCallItem):
+                lines.append(f"[{step.index}] {item.agent.name} calls {item.raw_item.get('name')}"
+                             f"({item.raw_item.get('arguments')})")
+            elif isinstance(item, ToolCallOutputItem) and not isinstance(item, HandoffOutputItem):
+                lines.append(f"[{step.index}] tool output: {item.raw_item.get('output')}")
+    return "\n".join(lines)
+
+
+# -- why, context ------------------------------------------------------------------------------
+
+def why_html(step: Step | None) -> str:
+    why = step.why if step is not None else None
+    if not why:
+        return ('<div class="hnb-muted">No explanation: only the offline model explains its '
+                'decisions.</div>')
+    rows = []
+    for r in why.get("routes", []):
+        chosen = ' class="hnb-chosen"' if r.get("tool_name") == why.get("chosen") else ""
+        rows.append(f"<tr{chosen}><td>{esc(r['tool_name'])}</td><td>{esc(r.get('target') or r['kind'])}</td>"
+                    f"<td>{r['score']:.2f}</td><td>{esc(', '.join(r['matched']) or '-')}</td></tr>")
+    table = ("<table><tr><th>tool</th><th>target</th><th>score</th><th>matched words</th></tr>"
+             + "".join(rows) + "</table>") if rows else ""
+    return (f'<div class="hnb-h">Why ({esc(why.get("decision", ""))})</div>'
+            f'<div>{esc(why.get("reason", ""))}</div>'
+            f'<div class="hnb-muted">message: “{esc(why.get("message", ""), 500)}” · threshold '
+            f'{why.get("threshold", 0):.2f}</div>{table}')
+
+
+def context_html(value: Any) -> str:
+    return f'<div class="hnb-h">Run context</div><pre>{esc(pretty(value), 20000)}</pre>'

@@ -1,0 +1,80 @@
+"""``_repr_mimebundle_`` implementations: text/plain always, text/html with the graph SVG where it
+helps. A missing ``dot`` shows the DOT source and an install hint instead of raising."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .dot import graph_dot, graph_model
+from .html import (esc, history_diff_html, prompt_html, request_html, tools_html, transcript_html,
+                   transcript_text, why_html, wrap)
+from .svg import DotUnavailable, render_svg
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..agent import Agent
+    from ..handoffs import Handoff
+    from ..result import RunResult
+    from ..run import Run, Step
+
+
+def graph_html(agent: Agent, run: Run | None = None) -> str:
+    source = graph_dot(graph_model(agent, run))
+    try:
+        return f'<div class="hnb-graph">{render_svg(source)}</div>'
+    except DotUnavailable as e:
+        return f'<div class="hnb-muted">{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
+    except Exception as e:  # a broken dot must not break a notebook
+        return (f'<div class="hnb-muted">dot failed ({esc(type(e).__name__)}: {esc(str(e), 300)}); '
+                f'DOT source:</div><pre>{esc(source, 20000)}</pre>')
+
+
+def agent_text(agent: Agent) -> str:
+    lines = [f"Agent {agent.name!r}"]
+    for a in agent.walk():
+        for h in a.handoff_objects():
+            lines.append(f"  {a.name} --{h.tool_name}--> {h.agent_name}")
+        for t in a.tools:
+            lines.append(f"  {a.name} uses tool {t.name}")
+    return "\n".join(lines)
+
+
+def agent_bundle(agent: Agent) -> dict[str, str]:
+    from ..run import preview_request
+    try:
+        req = preview_request(agent)
+        detail = prompt_html(req) + tools_html(req)
+    except Exception as e:  # dynamic instructions that need a real context
+        detail = f'<div class="hnb-muted">prompt preview unavailable: {esc(e)}</div>'
+    return {"text/plain": agent_text(agent), "text/html": wrap(graph_html(agent) + detail)}
+
+
+def handoff_bundle(h: Handoff[Any]) -> dict[str, str]:
+    text = (f"Handoff {h.tool_name!r} -> {h.agent_name!r}\n  description: {h.tool_description}\n"
+            f"  label: {h.label}")
+    from .html import pretty
+    body = (f'<div class="hnb-h">{esc(h.tool_name)} → {esc(h.agent_name)}</div>'
+            f'<div>label: {esc(h.label)}</div><pre>{esc(pretty(h.chat_spec()))}</pre>')
+    return {"text/plain": text, "text/html": wrap(body)}
+
+
+def step_bundle(step: Step) -> dict[str, str]:
+    parts = [f'<div class="hnb-h">{esc(repr(step))}</div>']
+    if step.request is not None:
+        parts.append(prompt_html(step.request))
+        parts.append(tools_html(step.request))
+    if step.handoff is not None:
+        parts.append(history_diff_html(step.handoff))
+    parts.append(why_html(step))
+    parts.append(request_html(step))
+    return {"text/plain": repr(step), "text/html": wrap("".join(parts))}
+
+
+def run_bundle(run: Run) -> dict[str, str]:
+    text = repr(run) + "\n" + transcript_text(run)
+    return {"text/plain": text,
+            "text/html": wrap(graph_html(run.starting_agent, run) + transcript_html(run))}
+
+
+def result_bundle(result: RunResult) -> dict[str, str]:
+    return {"text/plain": repr(result),
+            "text/html": wrap(graph_html(result.starting_agent, result) + transcript_html(result))}
