@@ -157,6 +157,8 @@ class Run:
             raise UserError(f"max_turns must be >= 1, got {self.max_turns}")
         self.hooks = hooks or RunHooks()
         self.starting_agent = starting_agent
+        self.entry_agent = starting_agent
+        """The conversation's entry agent (kept across next_turn; restart=True goes back to it)."""
         self.input = input
         self.context_wrapper = _wrapper or RunContextWrapper(context)
         self.current_agent = starting_agent
@@ -266,6 +268,7 @@ class Run:
                   run_config=self.run_config,
                   _wrapper=RunContextWrapper(_copy_context(state.context)))
         new._restore(state)
+        new.entry_agent = self.entry_agent
         new.steps = list(self.steps[:step_index])
         new._initial = self._initial
         return new
@@ -273,13 +276,15 @@ class Run:
     def next_turn(self, message: str | list[TResponseInputItem], restart: bool = False) -> Run:
         """Continue the conversation with a new user message: a new Run whose input is this run's
         ``to_input_list()`` plus the message, starting at the last agent (or, with
-        ``restart=True``, at the entry agent as seed 001's loop does). The context is shared."""
+        ``restart=True``, at the conversation's entry agent, as seed 001's loop does). The context is shared."""
         if not self.done or self.result is None:
             raise UserError("next_turn(): this run has not finished yet")
         history = self.result.to_input_list() + normalize_input(message)
-        agent = self.starting_agent if restart else self.current_agent
-        return Run(agent, history, max_turns=self.max_turns, hooks=self.hooks,
-                   run_config=self.run_config, _wrapper=RunContextWrapper(self.context))
+        agent = self.entry_agent if restart else self.current_agent
+        new = Run(agent, history, max_turns=self.max_turns, hooks=self.hooks,
+                  run_config=self.run_config, _wrapper=RunContextWrapper(self.context))
+        new.entry_agent = self.entry_agent
+        return new
 
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.current_agent.name!r}"

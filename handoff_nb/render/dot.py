@@ -150,12 +150,12 @@ def graph_dot(model: GraphModel, *, static_highlight: bool = True) -> str:
             if static_highlight and n.id == model.active:
                 fill, pen, line = c["active_fill"], "3", c["active_line"]
             label = _clip(n.label, 40) + ("\n(entry)" if n.entry else "")
-            lines.append(f'  {n.id} [{_attrs(id=f"node-{n.id}", label=label, shape="box", style="rounded,filled", fillcolor=fill, color=line, penwidth=pen, peripheries="2" if n.entry else "1", tooltip=n.label)}];')
+            lines.append(f'  {n.id} [{_attrs(id=f"node_{n.id}", label=label, shape="box", style="rounded,filled", fillcolor=fill, color=line, penwidth=pen, peripheries="2" if n.entry else "1", tooltip=n.label)}];')
         else:
-            lines.append(f'  {n.id} [{_attrs(id=f"node-{n.id}", label=_clip(n.label, 40), shape="ellipse", style="filled", fillcolor=c["tool_fill"], color=c["tool_line"], fontsize="10", tooltip="function tool " + n.label)}];')
+            lines.append(f'  {n.id} [{_attrs(id=f"node_{n.id}", label=_clip(n.label, 40), shape="ellipse", style="filled", fillcolor=c["tool_fill"], color=c["tool_line"], fontsize="10", tooltip="function tool " + n.label)}];')
     for e in model.edges:
         if e.kind == "tool":
-            lines.append(f'  {e.source} -> {e.target} [{_attrs(id=f"edge-{e.id}", arrowhead="none", style="dotted", color=c["tool_line"])}];')
+            lines.append(f'  {e.source} -> {e.target} [{_attrs(id=f"edge_{e.id}", arrowhead="none", style="dotted", color=c["tool_line"])}];')
             continue
         label = e.label + "".join(f"\n[{_clip(cue, 40)}]" for cue in e.cues)
         style, color, pen = [], c["edge"], "1.2"
@@ -166,7 +166,7 @@ def graph_dot(model: GraphModel, *, static_highlight: bool = True) -> str:
         if "disabled" in e.cues or "conditional" in e.cues:
             style.append("dotted")
             color = c["disabled"]
-        attrs = dict(id=f"edge-{e.id}", label=label, color=color, fontcolor=color, penwidth=pen,
+        attrs = dict(id=f"edge_{e.id}", label=label, color=color, fontcolor=color, penwidth=pen,
                      style=",".join(style) or None, tooltip=e.tool_name)
         if static_highlight and e.id in model.taken:
             steps = ", ".join(str(s) for s in model.taken[e.id])

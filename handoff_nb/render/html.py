@@ -134,10 +134,17 @@ def _turn(kind: str, who: str, body: str) -> str:
     return (f'<div class="hnb-turn hnb-{kind}"><div class="hnb-who">{esc(who)}</div>{body}</div>')
 
 
-def transcript_html(run: Run | RunResult) -> str:
-    """User messages, assistant text, tool calls and outputs, handoffs and errors, in order."""
+def transcript_html(run: Run | RunResult, *, new_input_only: bool = False) -> str:
+    """User messages, assistant text, tool calls and outputs, handoffs and errors, in order.
+
+    ``new_input_only``: show only the input after the last non-user item (a continued
+    conversation's new message), not the history it carries."""
     out = []
-    for item in run.initial_items:
+    initial = run.initial_items
+    if new_input_only:
+        last = max((k for k, i in enumerate(initial) if i.get("role") != "user"), default=-1)
+        initial = initial[last + 1:]
+    for item in initial:
         if item.get("role") == "user":
             out.append(_turn("user", "user", esc(content_text(item))))
         elif item.get("role") == "assistant":

@@ -1,0 +1,86 @@
+"""GraphView: the agent graph laid out once; stepping only changes the ``highlight`` trait."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..render.dot import COLORS, GraphModel, apply_run, graph_dot, graph_model, highlight_state
+from ..render.html import esc, wrap
+from ..render.svg import DotUnavailable, render_svg
+
+_HERE = pathlib.Path(__file__).parent
+
+
+class GraphView(anywidget.AnyWidget):
+    _esm = _HERE / "graph_view.js"
+    _css = _HERE / "graph_view.css"
+    svg = traitlets.Unicode("").tag(sync=True)
+    highlight = traitlets.Dict({}).tag(sync=True)
+
+    def __init__(self, agent: Any, run: Any = None, **kwargs: Any) -> None:
+        self.agent = agent
+        self.model: GraphModel = graph_model(agent)
+        source = graph_dot(self.model, static_highlight=False)
+        try:
+            svg = render_svg(source)
+        except DotUnavailable as e:
+            svg = f'<div>{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
+        super().__init__(svg=svg, **kwargs)
+        self.show(run)
+
+    def show(self, run: Any) -> None:
+        """Highlight ``run`` (a Run or RunResult; None: just the entry agent). No re-layout."""
+        model = graph_model(self.agent) if run is None else self.model
+        if run is None:
+            model.active, model.visited, model.taken = self.model.agent_ids.get(id(self.agent)), [], {}
+        else:
+            apply_run(model, run)
+        self.highlight = highlight_state(model)
+
+    def static_svg(self) -> str:
+        """The SVG with the current highlight baked into attributes (for static viewers)."""
+        return bake_highlight(self.svg, self.highlight)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/html"] = wrap(self.static_svg())
+        return bundle
+
+
+def _group(svg: str, gid: str) -> tuple[int, int] | None:
+    m = re.search(rf'<g id="{re.escape(gid)}" class="(node|edge)">', svg)
+    if not m:
+        return None
+    end = svg.find("</g>", m.end())
+    return (m.start(), end) if end >= 0 else None
+
+
+def bake_highlight(svg: str, highlight: dict[str, Any]) -> str:
+    """Rewrite fill/stroke attributes of highlighted nodes and edges in ``svg``."""
+    c = COLORS
+
+    def rewrite(svg: str, gid: str, fill: str | None, stroke: str | None, width: str) -> str:
+        span = _group(svg, gid)
+        if span is None:
+            return svg
+        start, end = span
+        part = svg[start:end]
+        if fill:
+            part = re.sub(r'(<(?:polygon|path)[^>]*?) fill="(?!none)[^"]*"', rf'\1 fill="{fill}"', part)
+        if stroke:
+            part = re.sub(r' stroke="[^"]*"', f' stroke="{stroke}" stroke-width="{width}"', part)
+        return svg[:start] + part + svg[end:]
+
+    for node in highlight.get("visited") or []:
+        svg = rewrite(svg, f"node_{node}", c["visited_fill"], None, "1")
+    if highlight.get("active"):
+        svg = rewrite(svg, f"node_{highlight['active']}", c["active_fill"], c["active_line"], "3")
+    for edge in highlight.get("taken") or {}:
+        svg = rewrite(svg, f"edge_{edge}", c["taken"], c["taken"], "3")
+    return svg

@@ -1,0 +1,50 @@
+"""Inspector: an agent's graph, system prompt and tools, without running anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+
+from ..agent import Agent
+from ..render.html import prompt_html, tools_html, wrap
+from ..run import RunConfig, preview_request
+from .graph_view import GraphView
+
+
+class Inspector(W.VBox):
+    def __init__(self, agent: Agent, context: Any = None, run_config: RunConfig | None = None):
+        self.agent, self.context, self.run_config = agent, context, run_config or RunConfig()
+        agents = agent.walk()
+        self.graph = GraphView(agent)
+        self.picker = W.Dropdown(options=[(a.name, i) for i, a in enumerate(agents)], value=0,
+                                 description="agent")
+        self.prompt = W.HTML()
+        self.tools = W.HTML()
+        self.extra = W.HTML()
+        self.picker.observe(lambda _: self.refresh(), names="value")
+        super().__init__([self.graph, self.picker, self.prompt, self.tools, self.extra])
+        self.refresh()
+
+    @property
+    def selected(self) -> Agent:
+        return self.agent.walk()[self.picker.value]
+
+    def refresh(self) -> None:
+        agent = self.selected
+        req = preview_request(agent, context=self.context, run_config=self.run_config)
+        self.prompt.value = wrap(prompt_html(req))
+        self.tools.value = wrap(tools_html(req))
+        self.graph.highlight = {"active": self.graph.model.agent_ids.get(id(agent)), "visited": [], "taken": {}}
+        try:
+            from ..lint import lint
+            self.extra.value = lint(self.agent)._repr_html_()
+        except ImportError:  # pragma: no cover
+            self.extra.value = ""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = f"Inspector({self.agent.name!r})"
+        data["text/html"] = wrap(self.graph.static_svg()) + self.prompt.value + self.tools.value
+        return bundle

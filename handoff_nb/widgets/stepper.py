@@ -1,0 +1,321 @@
+"""Stepper: type a message, then step through the run one model turn at a time.
+
+A thin view: every button calls the core (``Runner.start``, ``Run.astep``, ``Run.fork``,
+``Run.next_turn``) and re-renders the resulting Steps with ``handoff_nb.render``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import html as _html
+from typing import Any
+
+import ipywidgets as W
+
+from .._util import run_sync
+from ..agent import Agent
+from ..handoffs import Handoff, handoff
+from ..render.html import (context_html, history_diff_html, prompt_html, request_html, tools_html,
+                           transcript_html, transcript_text, why_html, wrap)
+from ..run import Run, RunConfig, Runner, Step, preview_request
+from .graph_view import GraphView
+
+TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit"]
+
+
+class Stepper(W.VBox):
+    """``Stepper(agent, context=None, model=None)``: Send, Step, Run, Back, Reset (and Retry after
+    an error). ``model`` overrides every agent's model (``RunConfig(model=...)``)."""
+
+    def __init__(self, agent: Agent, context: Any = None, model: Any = None, *,
+                 run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None):
+        self.agent = agent
+        self.context = {} if context is None else context
+        self._initial_context = copy.deepcopy(self.context)
+        self.run_config = run_config or RunConfig(model=model)
+        if model is not None and run_config is not None:
+            self.run_config.model = model
+        self.max_turns = max_turns
+        self.turns: list[Run] = []
+        self.run: Run | None = None
+        self.error: BaseException | None = None
+        self.busy = False
+
+        self.message = W.Text(value=message, placeholder="Type a customer message…",
+                              layout=W.Layout(width="100%"))
+        self.send_button = W.Button(description="Send", button_style="primary", icon="paper-plane")
+        self.step_button = W.Button(description="Step", icon="step-forward",
+                                    tooltip="one model turn")
+        self.run_button = W.Button(description="Run", icon="forward", tooltip="to the end of the turn")
+        self.back_button = W.Button(description="Back", icon="step-backward",
+                                    tooltip="undo the last step (then edit and step again)")
+        self.reset_button = W.Button(description="Reset", icon="refresh")
+        self.retry_button = W.Button(description="Retry", icon="repeat", button_style="warning",
+                                     layout=W.Layout(display="none"))
+        self.restart_toggle = W.Checkbox(value=False, indent=False,
+                                         description="next message restarts at the entry agent")
+        self.status = W.HTML()
+        self.graph = GraphView(agent)
+        self.transcript = W.HTML(layout=W.Layout(max_height="520px", overflow="auto"))
+        self.step_picker = W.Dropdown(description="inspect", options=[("next request", -1)], value=-1,
+                                      layout=W.Layout(width="320px"))
+        self.panes = {name: W.HTML() for name in TABS[:-1]}
+        self.edit_agent = W.Dropdown(description="agent", options=[(a.name, i) for i, a in enumerate(agent.walk())])
+        self.edit_instructions = W.Textarea(layout=W.Layout(width="100%", height="120px"))
+        self.edit_handoffs = W.VBox()
+        self.apply_button = W.Button(description="Apply edits", icon="check")
+        edit = W.VBox([W.HTML("<small>Edits change the agent objects and apply from the next step. "
+                              "Use Back first to redo a step with them.</small>"),
+                       self.edit_agent, W.Label("instructions"), self.edit_instructions,
+                       W.Label("handoff labels (the HANDOFF_INSTRUCTIONS line)"), self.edit_handoffs,
+                       self.apply_button])
+        self.tabs = W.Tab(children=[*self.panes.values(), edit])
+        for i, name in enumerate(TABS):
+            self.tabs.set_title(i, name)
+
+        self.send_button.on_click(lambda _: self.send())
+        self.message.continuous_update = False
+        self.step_button.on_click(lambda _: self._spawn(self.astep()))
+        self.retry_button.on_click(lambda _: self._spawn(self.astep()))
+        self.run_button.on_click(lambda _: self._spawn(self.arun()))
+        self.back_button.on_click(lambda _: self.back())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.step_picker.observe(lambda _: self._render_inspector(), names="value")
+        self.edit_agent.observe(lambda _: self._load_edit(), names="value")
+        self.apply_button.on_click(lambda _: self.apply_edits())
+
+        controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
+                           self.reset_button, self.retry_button])
+        left = W.VBox([self.graph, W.HTML("<b>Transcript</b>"), self.transcript],
+                      layout=W.Layout(width="55%"))
+        right = W.VBox([self.step_picker, self.tabs], layout=W.Layout(width="45%"))
+        super().__init__([self.message, controls, self.restart_toggle, self.status,
+                          W.HBox([left, right])])
+        self._load_edit()
+        self._render()
+
+    # -- actions (also callable from code) ---------------------------------------------------
+    @property
+    def agents(self) -> list[Agent]:
+        return self.agent.walk()
+
+    def send(self, message: str | None = None) -> None:
+        text = (self.message.value if message is None else message).strip()
+        if not text:
+            return self._say("Type a message first.", error=True)
+        if self.run is not None and not self.run.done:
+            return self._say("Finish the current turn first (Run), or Back/Reset.", error=True)
+        if self.run is None:
+            self.run = Runner.start(self.agent, text, context=self.context, max_turns=self.max_turns,
+                                    run_config=self.run_config)
+        else:
+            self.turns.append(self.run)
+            self.run = self.run.next_turn(text, restart=self.restart_toggle.value)
+        self.message.value = ""
+        self.error = None
+        self._render(f"Message sent to {self.run.current_agent.name}. Press Step to call the model.")
+
+    async def astep(self) -> Step | None:
+        if self.run is None:
+            if self.message.value.strip():
+                self.send()
+            else:
+                self._say("Type a message and press Send first.", error=True)
+                return None
+        if self.run.done:
+            self._say("This turn is finished: send another message.", error=False)
+            return None
+        return await self._guarded(self.run.astep())
+
+    async def arun(self) -> None:
+        if self.run is None:
+            await self.astep()
+        while self.run is not None and not self.run.done and self.error is None:
+            if await self.astep() is None:
+                break
+
+    def step(self) -> Step | None:
+        return run_sync(self.astep())
+
+    def run_to_end(self) -> None:
+        run_sync(self.arun())
+
+    def back(self) -> None:
+        if self.run is None:
+            return self._say("Nothing to undo.")
+        if self.run.steps:
+            self.run = self.run.fork(len(self.run.steps) - 1)
+            self.error = None
+            return self._render(f"Back to before step {len(self.run.steps)}. Edit, then Step again.")
+        # no steps: undo the Send and give the message back for editing
+        last_user = next((i.get("content") for i in reversed(self.run.initial_items)
+                          if i.get("role") == "user"), "")
+        self.message.value = last_user if isinstance(last_user, str) else ""
+        self.run = self.turns.pop() if self.turns else None
+        self._render("Message returned to the box: edit it and Send again.")
+
+    def reset(self) -> None:
+        self.turns, self.run, self.error = [], None, None
+        self.context = copy.deepcopy(self._initial_context)
+        self._render("Reset.")
+
+    def apply_edits(self) -> None:
+        agent = self.agents[self.edit_agent.value]
+        agent.instructions = self.edit_instructions.value
+        for row in self.edit_handoffs.children:
+            idx, text = row._hnb_index, row.value.strip()
+            entry = agent.handoffs[idx]
+            if isinstance(entry, Handoff):
+                entry.description = text or None
+            else:
+                agent.handoffs[idx] = handoff(entry, description=text or None)
+        self._render(f"Edited {agent.name}: applies from the next step.")
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _spawn(self, coro: Any) -> None:
+        """Run ``coro`` without blocking the kernel: as a task on its loop when one runs (Jupyter),
+        else to completion here (tests, scripts)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            run_sync(coro)
+            return
+        loop.create_task(coro)
+
+    async def _guarded(self, awaitable: Any) -> Step | None:
+        if self.busy:
+            awaitable.close()
+            self._say("Busy: wait for the model to answer.", error=True)
+            return None
+        self.busy = True
+        self._set_buttons()
+        self._say(f"Calling the model for {self.run.current_agent.name}…")
+        try:
+            step = await awaitable
+        except Exception as e:  # shown inline; the run keeps every step and can retry
+            self.error = e
+            self.busy = False
+            self._render()
+            return None
+        self.busy = False
+        self.error = None
+        self._render(_describe(step))
+        return step
+
+    def _say(self, text: str, error: bool = False) -> None:
+        color = "#991b1b" if error else "#334155"
+        self.status.value = f'<div style="color:{color};padding:2px 0">{_html.escape(text)}</div>'
+
+    def _set_buttons(self) -> None:
+        done = self.run is None or self.run.done
+        for b in (self.step_button, self.run_button):
+            b.disabled = self.busy or done
+        self.send_button.disabled = self.busy or not done
+        self.back_button.disabled = self.busy or self.run is None
+        self.retry_button.layout.display = "" if self.error is not None and not self.busy else "none"
+
+    def _all_runs(self) -> list[Run]:
+        return self.turns + ([self.run] if self.run is not None else [])
+
+    def _render(self, message: str | None = None) -> None:
+        runs = self._all_runs()
+        self.graph.show(self.run)
+        self.transcript.value = wrap("".join(_turn_html(r, i) for i, r in enumerate(runs))
+                                     or '<div class="hnb-muted">Send a message to start.</div>')
+        steps = self.run.steps if self.run is not None else []
+        options = [(f"step {s.index}: {s.agent.name} · {s.decision}", s.index) for s in steps]
+        if self.run is not None and not self.run.done:
+            options.append((f"next request ({self.run.current_agent.name})", -1))
+        options = options or [("next request", -1)]
+        self.step_picker.unobserve_all("value")
+        self.step_picker.options = options
+        self.step_picker.value = steps[-1].index if steps else -1
+        self.step_picker.observe(lambda _: self._render_inspector(), names="value")
+        self._render_inspector()
+        if self.error is not None:
+            self._say(f"Error in step {len(steps) - 1}: {type(self.error).__name__}: {self.error} "
+                      "— press Retry to try the step again (nothing was lost).", error=True)
+        elif message:
+            self._say(message)
+        self._set_buttons()
+
+    def selected_step(self) -> Step | None:
+        if self.run is None or self.step_picker.value == -1:
+            return None
+        return self.run.steps[self.step_picker.value]
+
+    def _render_inspector(self) -> None:
+        step = self.selected_step()
+        if step is not None and step.request is not None:
+            request = step.request
+        else:
+            agent = self.run.current_agent if self.run is not None else self.agent
+            items = (self.run._input + [i.to_input_item() for i in self.run._generated]
+                     if self.run is not None else [])
+            request = preview_request(agent, items, context=self.context, run_config=self.run_config)
+        p = self.panes
+        p["Prompt"].value = wrap(prompt_html(request))
+        p["Tools"].value = wrap(tools_html(request))
+        p["Request"].value = wrap(request_html(step) if step is not None else
+                                  '<div class="hnb-h">Next request (not sent yet)</div><pre>'
+                                  + _html.escape(_pretty(request.chat_payload("model"))) + "</pre>")
+        p["History passed"].value = wrap(history_diff_html(step.handoff if step else None))
+        p["Context"].value = wrap(context_html(step.context_after if step is not None else self.context))
+        p["Why"].value = wrap(why_html(step))
+
+    def _load_edit(self) -> None:
+        agent = self.agents[self.edit_agent.value]
+        self.edit_instructions.value = agent.instructions if isinstance(agent.instructions, str) else ""
+        rows = []
+        for i, h in enumerate(agent.handoff_objects()):
+            t = W.Text(value=h.description or "", description=h.tool_name,
+                       placeholder=h.tool_description, style={"description_width": "initial"},
+                       layout=W.Layout(width="100%"))
+            t._hnb_index = i
+            rows.append(t)
+        self.edit_handoffs.children = rows
+
+    # -- static view ---------------------------------------------------------------------------
+    def snapshot_html(self) -> str:
+        """Graph (highlight baked in), transcript and the inspected step's prompt and tools."""
+        runs = self._all_runs()
+        step = self.selected_step()
+        body = [f'<div class="hnb-graph">{self.graph.static_svg()}</div>',
+                "<div class='hnb-h'>Transcript</div>",
+                "".join(_turn_html(r, i) for i, r in enumerate(runs))]
+        if step is not None and step.request is not None:
+            body += [prompt_html(step.request), tools_html(step.request)]
+        return wrap("".join(body))
+
+    def __repr__(self) -> str:
+        runs = self._all_runs()
+        if not runs:
+            return f"Stepper({self.agent.name!r}: no message yet)"
+        return f"Stepper({self.agent.name!r})\n" + "\n".join(transcript_text(r) for r in runs)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = repr(self)
+        data["text/html"] = self.snapshot_html()
+        return bundle
+
+
+def _pretty(value: Any) -> str:
+    from ..render.html import pretty
+    return pretty(value)
+
+
+def _turn_html(run: Run, index: int) -> str:
+    head = f'<div class="hnb-who" style="margin-top:6px">turn {index + 1} · starts at {_html.escape(run.starting_agent.name)}</div>'
+    return head + transcript_html(run, new_input_only=index > 0)
+
+
+def _describe(step: Step) -> str:
+    if step.decision == "handoff" and step.handoff is not None:
+        return (f"Step {step.index}: {step.handoff.source.name} handed off to "
+                f"{step.handoff.target.name} via {step.handoff.tool_name}.")
+    if step.decision == "final_output":
+        return f"Step {step.index}: {step.agent.name} answered. The turn is over: send another message."
+    return f"Step {step.index}: {step.agent.name} called tools; step again for its next turn."

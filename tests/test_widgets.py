@@ -1,0 +1,171 @@
+"""Widgets driven headlessly: clicks and trait changes, asserting what a user would see."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("anywidget")
+
+from handoff_nb import Agent, RunConfig, handoff
+from handoff_nb.models.scripted import ScriptedModel, handoff_to, say
+from handoff_nb.render import svg as svgmod
+from handoff_nb.widgets import GraphView, Inspector, Stepper
+from handoff_nb.widgets.graph_view import bake_highlight
+from tests.helpers import load_seed
+
+MSG = "I need a refund but your billing team was unhelpful last time"
+
+
+@pytest.fixture()
+def seed():
+    return load_seed("seed_000_triage")
+
+
+def node(stepper, agent):
+    return stepper.graph.model.agent_ids[id(agent)]
+
+
+def test_stepper_walks_triage_billing_escalation(seed):
+    s = Stepper(seed.triage_agent, context={"customer_id": "c1"})
+    assert s.graph.highlight["active"] == node(s, seed.triage_agent)
+    assert "Send a message" in s.transcript.value
+    s.message.value = MSG
+    s.send_button.click()
+    assert s.run is not None and s.run.steps == [] and "Press Step" in s.status.value
+    assert "route_to_billing" in s.panes["Tools"].value  # the next request is previewed
+
+    s.step_button.click()  # triage -> billing
+    assert s.graph.highlight["active"] == node(s, seed.billing_agent)
+    assert "TriageAgent → BillingSpecialist via <code>route_to_billing</code>" in s.transcript.value
+    assert "handed off to BillingSpecialist" in s.status.value
+    step0 = s.selected_step()
+    assert step0.index == 0
+    tools = json.loads(json.dumps(step0.request.tools))
+    assert [t["function"]["name"] for t in tools] == ["route_to_support", "route_to_sales", "route_to_billing"]
+    assert "route_to_sales" in s.panes["Tools"].value and "&quot;strict&quot;: true" in s.panes["Tools"].value
+    assert "HANDOFF_INSTRUCTIONS:" in s.panes["Prompt"].value
+    hist = s.panes["History passed"].value
+    assert "History passed from TriageAgent to BillingSpecialist" in hist and "No input filter" in hist
+    assert "call route_to_billing(" in hist
+    assert "&quot;department&quot;: &quot;billing&quot;" in s.panes["Context"].value
+    assert "route_to_billing" in s.panes["Why"].value and "hnb-chosen" in s.panes["Why"].value
+
+    s.step_button.click()  # billing -> escalation
+    assert s.graph.highlight["active"] == node(s, seed.escalation_agent)
+    assert sorted(s.graph.highlight["taken"].values()) == [[1], [2]]
+    assert "escalate_to_manager" in s.transcript.value
+    assert "&quot;department&quot;: &quot;escalation&quot;" in s.panes["Context"].value
+
+    s.step_button.click()  # escalation answers
+    assert s.run.done and "The turn is over" in s.status.value
+    assert s.step_button.disabled and not s.send_button.disabled
+    assert "[offline model · EscalationManager]" in s.transcript.value
+
+    # Back and fork: undo the escalation's answer and the escalation handoff, edit the billing
+    # agent so it no longer escalates, and step again
+    s.back_button.click()
+    s.back_button.click()
+    assert len(s.run.steps) == 1 and s.graph.highlight["active"] == node(s, seed.billing_agent)
+    assert "escalate_to_manager" not in s.transcript.value
+    assert s.run.context["department"] == "billing"  # the context was rewound too
+    s.edit_agent.value = [a.name for a in seed.triage_agent.walk()].index("BillingSpecialist")
+    row = s.edit_handoffs.children[0]
+    assert row.description == "escalate_to_manager" and row.value == "Escalate unresolved billing disputes"
+    seed.billing_agent.handoffs[0].is_enabled = False  # simulate: no escalation path
+    s.apply_button.click()
+    s.step_button.click()
+    assert s.run.done and s.run.result.agent_path == ["TriageAgent", "BillingSpecialist"]
+    assert s.graph.highlight["active"] == node(s, seed.billing_agent)
+
+
+def test_multi_turn_continue_vs_restart(seed):
+    s = Stepper(seed.triage_agent, context={})
+    s.send("I was charged $49.99 twice and need a refund")
+    s.run_button.click()
+    assert s.run.current_agent is seed.billing_agent
+    s.message.value = "Also, can I get a copy of the invoice?"
+    s.send_button.click()
+    assert s.run.starting_agent is seed.billing_agent  # continues with the last agent
+    s.run_button.click()
+    assert [r.starting_agent.name for r in s.turns + [s.run]] == ["TriageAgent", "BillingSpecialist"]
+    assert "turn 2 · starts at BillingSpecialist" in s.transcript.value
+    s.restart_toggle.value = True
+    s.send("and one more thing")
+    assert s.run.starting_agent is seed.triage_agent  # seed 001's loop: back to triage
+
+
+def test_errors_show_inline_with_retry_and_nothing_is_lost():
+    billing = Agent(name="Billing")
+    triage = Agent(name="Triage", handoffs=[billing])
+    model = ScriptedModel([handoff_to("Billing"), handoff_to("Nope"), say("ok")])
+    s = Stepper(triage, model=model)
+    s.send("hi")
+    s.step_button.click()
+    s.step_button.click()  # the model calls a tool that does not exist
+    assert s.error is not None and "unknown tool" in s.status.value
+    assert s.retry_button.layout.display == ""
+    assert [st.decision for st in s.run.steps] == ["handoff", "error"]
+    assert "unknown tool" in s.transcript.value
+    s.retry_button.click()
+    assert s.error is None and s.retry_button.layout.display == "none"
+    assert s.run.done and s.run.final_output == "ok"
+    assert [st.decision for st in s.run.steps] == ["handoff", "error", "final_output"]
+
+
+def test_back_without_steps_returns_the_message_for_editing(seed):
+    s = Stepper(seed.triage_agent)
+    s.send("typo mesage")
+    s.back_button.click()
+    assert s.run is None and s.message.value == "typo mesage"
+    s.message.value = "The export feature is broken"
+    s.send_button.click()
+    s.run_button.click()
+    assert s.run.result.agent_path == ["TriageAgent", "TechnicalSupport"]
+    s.reset_button.click()
+    assert s.run is None and s.turns == []
+
+
+def test_graph_view_lays_out_once(seed, monkeypatch):
+    calls = []
+    real = svgmod.render_svg
+    monkeypatch.setattr("handoff_nb.widgets.graph_view.render_svg", lambda src: calls.append(1) or real(src))
+    s = Stepper(seed.triage_agent, context={})
+    s.send(MSG)
+    s.run_button.click()
+    assert len(calls) == 1  # stepping only changed the highlight trait
+    svg_before = s.graph.svg
+    s.graph.set_state({"highlight": {"active": "a1", "visited": [], "taken": {}}})  # front-end change
+    assert s.graph.svg == svg_before and s.graph.highlight["active"] == "a1"
+
+
+def test_static_snapshot_bakes_the_highlight(seed):
+    s = Stepper(seed.triage_agent, context={})
+    s.send(MSG)
+    s.step_button.click()
+    bundle = s._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"].startswith("Stepper('TriageAgent')\nuser: I need a refund")
+    html_out = data["text/html"]
+    billing_group = html_out[html_out.index('id="node_a3"'):]
+    billing_group = billing_group[: billing_group.index("</g>")]
+    assert 'fill="#fde68a"' in billing_group and 'stroke-width="3"' in billing_group
+    assert "route_to_billing" in html_out and "HANDOFF_INSTRUCTIONS" in html_out
+
+
+def test_bake_highlight_leaves_other_nodes():
+    svg = ('<svg><g id="node_a0" class="node"><polygon fill="#f8fafc" stroke="#334155"/></g>'
+           '<g id="node_a1" class="node"><polygon fill="#f8fafc" stroke="#334155"/></g></svg>')
+    out = bake_highlight(svg, {"active": "a1", "visited": [], "taken": {}})
+    assert out.count('fill="#fde68a"') == 1 and out.index('fill="#fde68a"') > out.index("node_a1")
+
+
+def test_inspector_shows_prompt_tools_without_running(seed):
+    ins = Inspector(seed.triage_agent)
+    assert "HANDOFF_INSTRUCTIONS:" in ins.prompt.value and "route_to_support" in ins.tools.value
+    ins.picker.value = [a.name for a in seed.triage_agent.walk()].index("BillingSpecialist")
+    assert "escalate_to_manager" in ins.tools.value and "billing specialist" in ins.prompt.value
+    assert ins.graph.highlight["active"] == ins.graph.model.agent_ids[id(seed.billing_agent)]
