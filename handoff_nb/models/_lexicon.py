@@ -67,15 +67,15 @@ CONCEPTS: dict[str, str] = {
     "refund": "refund refunds refunded reimburse reimbursement money back chargeback return cancel",
     "invoice": "invoice invoices receipt receipts statement vat tax",
     "dispute": "dispute disputes disputed wrong incorrect unauthorized fraud",
-    "plan_change": "upgrade downgrade change switch plan tier subscription subscriptions renew renewal",
-    "bug": "bug bugs broken break breaks crash crashes crashed error errors fail fails failed failing "
+    "plan_change": "upgrade downgrade change switch subscription subscriptions renew renewal cancel",
+    "bug": "technical tech bug bugs broken break breaks crash crashes crashed error errors fail fails failed failing "
            "failure 500 404 exception glitch freeze freezes frozen hang hangs blank stuck "
            "doesnt isnt working work",
-    "howto": "how configure configuration setup set install settings setting enable disable docs "
+    "howto": "technical tech how configure configuration setup set install settings setting enable disable docs "
              "guide tutorial integrate integration api export import feature features",
     "product": "product app application website site page button click feature dashboard login "
                "password account sync upload download export",
-    "pricing": "price prices pricing cost costs quote quotes expensive cheap discount seat seats "
+    "pricing": "sales price prices pricing cost costs quote quotes expensive cheap discount seat seats "
                "license licenses per budget rate rates",
     "purchase": "buy buying purchase purchases order licenses seats enterprise team teams company "
                 "evaluating evaluate evaluation considering upgrade onboard",

@@ -51,9 +51,8 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _prep(text: str) -> str:
-    text = text.lower()
     for pattern, repl in PHRASES:
-        text = re.sub(pattern, repl, text)
+        text = re.sub(pattern, repl, text, flags=re.IGNORECASE)
     return text
 
 
@@ -91,10 +90,17 @@ def _segments(instructions: str) -> list[str]:
     return parts
 
 
+GENERIC_NAME_WORDS = {"agent", "specialist", "team", "bot", "assistant", "department", "desk"}
+
+
 def _mentions(segment: str, target: str, tool_name: str) -> bool:
-    flat = " ".join(words(segment))
+    """Does this instruction line talk about ``target`` (by name, key name words or tool)?"""
+    seg_words = words(segment)
+    flat = " ".join(seg_words)
+    key = [w for w in words(target) if w not in GENERIC_NAME_WORDS]
     return (" ".join(words(target)) in flat or tool_name.lower() in segment.lower()
-            or target.lower().replace(" ", "") in segment.lower().replace(" ", ""))
+            or target.lower().replace(" ", "") in segment.lower().replace(" ", "")
+            or bool(key) and all(w in seg_words for w in key))
 
 
 def latest_user_message(items: list[dict[str, Any]]) -> tuple[str, int]:
@@ -147,7 +153,8 @@ class OfflineModel:
                       f"{self.threshold:.2f}" if top and top["score"] < self.threshold else
                       "every matching route leads to an agent that already had this message")
             explanation.update(decision="answer", reason=reason)
-            return self._reply(self._answer(request, message), None, explanation)
+            received = bool(_handed_to(since_user))
+            return self._reply(self._answer(request, message, received), None, explanation)
         route = next(r for r in routes if r.tool_name == best["tool_name"])
         args = fill_arguments(route.schema, message, request, route)
         explanation.update(decision="handoff" if route.kind == "handoff" else "tool",
@@ -180,7 +187,10 @@ class OfflineModel:
             r.add(h.target_handoff_description, "handoff_description")
             r.add(h.target + " " + h.tool_name, "name")
             for seg in segments:
-                if _mentions(seg, h.target, h.tool_name):
+                # a line about this target only ("Charges, refunds ... -> BillingSpecialist");
+                # a line naming several targets does not tell them apart
+                mentioned = [o for o in request.handoffs if _mentions(seg, o.target, o.tool_name)]
+                if [o.tool_name for o in mentioned] == [h.tool_name]:
                     r.add(seg.replace(h.target, " "), "rule")
             routes.append(r)
         handoff_names = {h.tool_name for h in request.handoffs}
@@ -235,9 +245,9 @@ class OfflineModel:
         return out
 
     # -- text replies ---------------------------------------------------------------------------
-    def _answer(self, request: ModelRequest, message: str) -> str:
+    def _answer(self, request: ModelRequest, message: str, received: bool) -> str:
         quote = _extract(message, 140)
-        if request.handoffs:
+        if request.handoffs and not received:
             return (f"[offline model · {request.agent_name}] I can help with general questions here. "
                     f"You asked: \"{quote}\". Tell me more about the problem and I will bring in "
                     f"the right team.")
