@@ -5,6 +5,7 @@
 
 from .graph_view import GraphView
 from .inspector import Inspector
+from .playground import Playground
 from .stepper import Stepper
 
-__all__ = ["GraphView", "Inspector", "Stepper"]
+__all__ = ["GraphView", "Inspector", "Playground", "Stepper"]
