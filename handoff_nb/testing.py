@@ -82,6 +82,8 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stalls per response
+            wbufsize = 1 << 16  # headers and body leave in one write (flushed per request)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,0 +1,9 @@
+"""Run every benchmark in one go (make bench)."""
+import os
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+for script in ("bench_runner.py", "bench_graph.py", "bench_eval.py"):
+    print(f"\n== {script}")
+    subprocess.run([sys.executable, os.path.join(here, script), *sys.argv[1:]], check=True)

@@ -1,0 +1,70 @@
+"""Cells of notebooks/09_prototyping_triage_prompts.ipynb (imported by build_notebooks.py)."""
+
+
+def NOTEBOOK_09(md, code, EXERCISE):
+    return [
+        md("""
+# Prototyping triage prompts: measure, compare, fix
+
+*Seed 000, "Best Practices" 1 and 4: write clear handoff descriptions, and measure routing
+accuracy, handoffs per conversation and escalation rate.* We start from a deliberately weak
+variant of seed 000's system ("Billing stuff", "Support stuff", "Sales stuff"; triage told only
+"Route customers.") and improve it on handoff_nb's bundled set of 60 labelled customer messages.
+"""),
+        code("""
+from handoff_nb.eval import bundled_cases, evaluate_routing, compare_variants
+from handoff_nb.examples import customer_service
+from handoff_nb.lint import lint
+
+cases = bundled_cases()
+print(len(cases), "cases;", sorted({c.expected_final for c in cases}))
+weak = customer_service("vague")
+print(lint(weak))
+""", check=True),
+        code("""
+weak_report = evaluate_routing(weak, cases, name="weak")
+print(weak_report.summary())
+""", check=True),
+        code("weak_report"),
+        md("## Fix 1: say what each department handles\nSpecific labels and tool descriptions, as seed 000 recommends:"),
+        code("""
+from handoff_nb import handoff
+
+better = customer_service("vague")
+labels = {
+    "route_to_support": "Technical support for product issues, bugs, errors and how-to questions",
+    "route_to_sales": "Sales for pricing, plans, purchases, quotes and demos",
+    "route_to_billing": "Billing for charges, refunds, invoices, payments and plan changes",
+}
+for h in better.handoffs:
+    h.description = h.tool_description = labels[h.tool_name]
+better_report = evaluate_routing(better, cases, name="descriptions")
+print(better_report.summary())
+""", check=True),
+        md("## Compare with seed 000's full system\nSeed 000 adds routing rules to the triage instructions on top of specific descriptions:"),
+        code("""
+comparison = compare_variants({"weak": weak, "descriptions": better, "seed 000": customer_service()}, cases)
+print(comparison)
+""", check=True),
+        code("comparison"),
+        md("""
+Accuracy climbs from the weak variant to seed 000's specific one; the table lists exactly which
+messages moved. Open any of them in a Stepper to see why (the **Why** tab shows the matched words).
+
+## The Playground
+Edit the triage instructions and each handoff's label and tool description, press **Run cases**,
+and the new report appears next to the previous one. Pick a case and **Open in Stepper**.
+"""),
+        code("""
+from handoff_nb.widgets import Playground
+Playground(customer_service("vague"), cases)
+"""),
+        md("""
+Export for a spreadsheet: `report.to_csv("report.csv")` or `report.to_records()`.
+
+These numbers come from the offline model, which routes on words. A real model generalises
+better, but the lesson carries over: vague descriptions leave the model guessing. Measure the same
+cases on a real model with `evaluate_routing(agent, cases, model=OpenAIChatModel("gpt-4o-mini"))`.
+"""),
+        md(EXERCISE + "Find a wrong case in the seed 000 report and change one routing rule to fix it without breaking another. How many cases moved?"),
+    ]
