@@ -4,7 +4,10 @@ function apply(el, hl) {
   if (!svg) return;
   svg.querySelectorAll(".hnb-active,.hnb-visited,.hnb-taken").forEach((n) =>
     n.classList.remove("hnb-active", "hnb-visited", "hnb-taken"));
-  el.querySelectorAll(".hnb-stepno").forEach((n) => n.remove());
+  svg.querySelectorAll("text[data-hnb-label]").forEach((t) => {
+    t.textContent = t.getAttribute("data-hnb-label");
+    t.removeAttribute("data-hnb-label");
+  });
   hl = hl || {};
   for (const id of hl.visited || []) {
     const g = svg.querySelector(`#node_${id}`);
@@ -19,14 +22,9 @@ function apply(el, hl) {
     if (!g) continue;
     g.classList.add("hnb-taken");
     const text = g.querySelector("text");
-    if (text) {
-      const badge = document.createElementNS("http://www.w3.org/2000/svg", "text");
-      badge.setAttribute("class", "hnb-stepno");
-      badge.setAttribute("x", text.getAttribute("x"));
-      badge.setAttribute("y", String(Number(text.getAttribute("y")) - 13));
-      badge.setAttribute("text-anchor", "middle");
-      badge.textContent = "step " + steps.join(", ");
-      text.parentNode.appendChild(badge);
+    if (text) {  // "route_to_billing" -> "step 1 · route_to_billing" (restored on the next change)
+      text.setAttribute("data-hnb-label", text.textContent);
+      text.textContent = "step " + steps.join(", ") + " · " + text.textContent;
     }
   }
 }

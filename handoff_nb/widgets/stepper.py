@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from .._util import run_sync
+from .._util import _background_loop, run_sync
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
 from ..render.html import (context_html, history_diff_html, prompt_html, request_html, tools_html,
@@ -174,14 +174,23 @@ class Stepper(W.VBox):
 
     # -- plumbing ------------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> None:
-        """Run ``coro`` without blocking the kernel: as a task on its loop when one runs (Jupyter),
-        else to completion here (tests, scripts)."""
+        """Run ``coro`` without blocking the kernel. Inside Jupyter (a loop runs in this thread) it
+        goes to handoff_nb's background loop thread and the widgets update when it is done; the
+        kernel stays free to handle clicks. Without a running loop (tests, scripts) it runs here."""
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:
             run_sync(coro)
             return
-        loop.create_task(coro)
+        future = asyncio.run_coroutine_threadsafe(coro, _background_loop())
+        self._pending = future
+        future.add_done_callback(self._report_crash)
+
+    def _report_crash(self, future: Any) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self.error = future.exception()
+            self.busy = False
+            self._render()
 
     async def _guarded(self, awaitable: Any) -> Step | None:
         if self.busy:
@@ -230,7 +239,9 @@ class Stepper(W.VBox):
         options = options or [("next request", -1)]
         self.step_picker.unobserve_all("value")
         self.step_picker.options = options
-        self.step_picker.value = steps[-1].index if steps else -1
+        wanted = steps[-1].index if steps else -1
+        # set the index in its own message: the front-end resets the selection on new options
+        self.step_picker.index = next(i for i, (_, v) in enumerate(options) if v == wanted)
         self.step_picker.observe(lambda _: self._render_inspector(), names="value")
         self._render_inspector()
         if self.error is not None:

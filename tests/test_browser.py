@@ -1,0 +1,129 @@
+"""JupyterLab in real headless chromium: run a notebook with a Stepper, click Step, look.
+
+Needs Debian's chromium (/usr/bin/chromium) and Python Playwright (no browser download).
+Saves tests/artifacts/stepper.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("no chromium (apt-get install chromium)", allow_module_level=True)
+
+ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
+TOKEN = "handoff-nb-test-token"
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+         "from handoff_nb.examples import customer_service\n"
+         "from handoff_nb.widgets import Stepper\n"
+         "stepper = Stepper(customer_service(), context={'customer_id': 'cust_12345'},\n"
+         "                  message='I need a refund but your billing team was unhelpful last time')\n"
+         "stepper"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def widget_button(page, label):
+    """An ipywidgets button by its exact label (JupyterLab's own buttons have similar names)."""
+    return page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{label}\s*$")).first
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    (root / "stepper.ipynb").write_text(json.dumps(NOTEBOOK))
+    port = free_port()
+    env = {**os.environ, "HANDOFF_NB_MODEL": "offline", "JUPYTER_CONFIG_DIR": str(root / ".jupyter")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
+         f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("jupyter lab did not start: " + proc.stderr.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_stepper_in_jupyterlab(lab):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.goto(f"{lab}/lab/tree/stepper.ipynb?token={TOKEN}")
+        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+        # wait for the kernel, then run everything
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".hnb-graphview svg", timeout=60000)
+        page.wait_for_selector(".hnb-graphview .node.hnb-active", timeout=30000)
+        before = page.text_content(".hnb-graphview .node.hnb-active title")
+        assert before == "a0"  # TriageAgent
+        widget_button(page, "Send").click()
+        page.wait_for_function("document.body.textContent.includes('Press Step')", timeout=30000)
+        widget_button(page, "Step").click()
+        page.wait_for_function(
+            "document.querySelector('.hnb-graphview .node.hnb-active title').textContent !== 'a0'", timeout=30000)
+        page.wait_for_function("document.body.textContent.includes('route_to_billing')", timeout=30000)
+        after = page.text_content(".hnb-graphview .node.hnb-active title")
+        active_label = page.text_content(".hnb-graphview .node.hnb-active text")
+        assert after == "a3" and active_label == "BillingSpecialist"
+        transcript = page.inner_text(".jp-OutputArea")
+        assert "TriageAgent → BillingSpecialist via route_to_billing" in transcript
+        assert page.locator(".hnb-graphview .edge.hnb-taken").count() == 1
+        assert page.text_content(".hnb-graphview .edge.hnb-taken text") == "step 1 · route_to_billing"
+        widget_button(page, "Step").click()
+        page.wait_for_function("document.body.textContent.includes('escalate_to_manager')", timeout=30000)
+        no_news = page.get_by_role("button", name="No")
+        if no_news.count():
+            no_news.first.click()
+        page.get_by_role("tab", name="History passed").click()
+        picked = page.locator(".widget-dropdown select").first.evaluate("e => e.options[e.selectedIndex].text")
+        assert picked.replace("\xa0", " ") == "step 1: BillingSpecialist · handoff"
+        page.wait_for_timeout(1200)
+        page.screenshot(path=str(ARTIFACTS / "stepper.png"), full_page=False)
+        browser.close()
