@@ -150,6 +150,7 @@ def test_static_snapshot_bakes_the_highlight(seed):
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("Stepper('TriageAgent')\nuser: I need a refund")
     html_out = data["text/html"]
+    assert 'style="' in html_out and "<style>" in html_out  # styles also inline, for viewers that drop <style>
     billing_group = html_out[html_out.index('id="node_a3"'):]
     billing_group = billing_group[: billing_group.index("</g>")]
     assert 'fill="#fde68a"' in billing_group and 'stroke-width="3"' in billing_group

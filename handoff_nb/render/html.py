@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
@@ -55,8 +56,42 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
+INLINE = {
+    "hnb": "font-family:Helvetica,Arial,sans-serif;font-size:13px;color:#0f172a;line-height:1.4",
+    "hnb-block": "background:#fef3c7;border-left:4px solid #d97706;display:block;padding:2px 6px;margin-top:6px",
+    "hnb-h": "font-weight:600;margin:8px 0 2px",
+    "hnb-turn": "margin:4px 0;padding:6px 8px;border-radius:6px;border:1px solid #e2e8f0",
+    "hnb-user": "background:#eff6ff", "hnb-assistant": "background:#f8fafc",
+    "hnb-tool": "background:#ecfdf5;font-size:12px", "hnb-handoff": "background:#fef3c7;font-weight:600",
+    "hnb-error": "background:#fee2e2;color:#991b1b",
+    "hnb-who": "font-size:11px;color:#475569;text-transform:uppercase;letter-spacing:.04em",
+    "hnb-chosen": "background:#fef3c7;font-weight:600",
+    "hnb-del": "background:#fee2e2;text-decoration:line-through", "hnb-add": "background:#dcfce7",
+    "hnb-muted": "color:#64748b",
+}
+_TAG_STYLE = {
+    "pre": "white-space:pre-wrap;word-break:break-word;background:#f8fafc;border:1px solid #e2e8f0;"
+           "border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto",
+    "table": "border-collapse:collapse;font-size:12px",
+    "td": "border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:top",
+    "th": "border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:top",
+}
+
+
+def _inline_styles(markup: str) -> str:
+    """Copy the stylesheet onto each element as style attributes: viewers that drop <style>
+    (JupyterLab on untrusted notebooks, GitHub) still show the layout and the highlights."""
+    def with_class(m: re.Match[str]) -> str:
+        style = ";".join(INLINE[c] for c in m.group(1).split() if c in INLINE)
+        return f'{m.group(0)} style="{style}"' if style else m.group(0)
+
+    markup = re.sub(r'class="([^"]*\bhnb[^"]*)"(?! style=)', with_class, markup)
+    return re.sub(r"<(pre|table|td|th)>", lambda m: f'<{m.group(1)} style="{_TAG_STYLE[m.group(1)]}">', markup)
+
+
 def wrap(inner: str) -> str:
-    return f'{CSS}<div class="hnb">{inner}</div>'
+    return _inline_styles(f'{CSS}<div class="hnb">{inner}</div>')
+
 
 
 # -- prompt, tools, request ---------------------------------------------------------------------
