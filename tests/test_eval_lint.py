@@ -13,7 +13,7 @@ from handoff_nb.eval import (Case, CaseResult, RoutingReport, bundled_cases, com
 from handoff_nb.examples import customer_service
 from handoff_nb.extensions.handoff_prompt import prompt_with_handoff_instructions
 from handoff_nb.lint import lint
-from handoff_nb.models.scripted import ScriptedModel, call_tool, handoff_to, say
+from handoff_nb.models.scripted import ScriptedModel, call_tool, say
 
 
 def result(expected, path, error=None):
@@ -56,12 +56,9 @@ def test_load_cases_from_csv_jsonl_and_pairs(tmp_path):
     with pytest.raises(Exception, match="no expected"):
         load_cases([{"message": "hi"}])
     with pytest.raises(Exception, match=".csv or .jsonl"):
-        load_cases(tmp_path / "c.csv".replace("csv", "txt") if False else _touch(tmp_path / "x.txt"))
-
-
-def _touch(p):
-    p.write_text("x")
-    return p
+        txt = tmp_path / "x.txt"
+        txt.write_text("x")
+        load_cases(txt)
 
 
 def test_bundled_set_specific_beats_vague_on_the_offline_model():

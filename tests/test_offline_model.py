@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import pathlib
 from typing import Literal, Optional
@@ -10,9 +9,9 @@ from typing import Literal, Optional
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from handoff_nb import Agent, RunConfig, Runner, function_tool, handoff
-from handoff_nb.models.interface import HandoffInfo, ModelRequest
-from handoff_nb.models.offline import OfflineModel, fill_arguments
+from handoff_nb import Agent, Runner, function_tool, handoff
+from handoff_nb.models.interface import ModelRequest
+from handoff_nb.models.offline import fill_arguments
 from handoff_nb.models.provider import OFFLINE_NOTICE
 
 SEED = pathlib.Path(__file__).parent / "seeds" / "seed_000_triage.py"

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("openai")
 
-from handoff_nb import Agent, ReplayMismatch, RunConfig, Runner, handoff
+from handoff_nb import Agent, ReplayMismatch, RunConfig, Runner
 from handoff_nb.models.openai_chat import OpenAIChatModel
 from handoff_nb.models.replay import RecordingModel, ReplayModel
 from handoff_nb.testing import FakeOpenAIServer, reply

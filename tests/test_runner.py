@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from pydantic import BaseModel
 
-from handoff_nb import (Agent, AgentHooks, HandoffCallbackError, HandoffInputData, MaxTurnsExceeded,
+from handoff_nb import (Agent, AgentHooks, HandoffCallbackError, MaxTurnsExceeded,
                         ModelBehaviorError, ModelSettings, RunConfig, RunContextWrapper, RunHooks,
                         Runner, ScriptExhausted, UserError, function_tool, handoff)
 from handoff_nb.extensions.handoff_filters import keep_last_n_messages, remove_all_tools
-from handoff_nb.items import HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem
-from handoff_nb.models.scripted import Reply, ScriptedModel, call_tool, handoff_to, say
+from handoff_nb.items import HandoffCallItem, HandoffOutputItem, MessageOutputItem
+from handoff_nb.models.scripted import ScriptedModel, call_tool, handoff_to, say
 
 
 class Meta(BaseModel):

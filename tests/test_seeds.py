@@ -7,7 +7,6 @@ import asyncio
 import importlib.util
 import pathlib
 
-import pytest
 
 from handoff_nb import HandoffCallItem, Runner
 from handoff_nb.models.provider import override_model

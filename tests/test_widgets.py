@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("anywidget")
 
-from handoff_nb import Agent, RunConfig, handoff
+from handoff_nb import Agent
 from handoff_nb.models.scripted import ScriptedModel, handoff_to, say
 from handoff_nb.render import svg as svgmod
-from handoff_nb.widgets import GraphView, Inspector, Stepper
+from handoff_nb.widgets import Inspector, Stepper
 from handoff_nb.widgets.graph_view import bake_highlight
 from tests.helpers import load_seed
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..context import Usage
 from .. import items as _items
-from ._lexicon import (CONCEPT_OF, ESCALATION_CUES, NEGATIVE, POSITIVE, URGENT, content_stems, stem,
+from ._lexicon import (CONCEPT_OF, NEGATIVE, POSITIVE, URGENT, content_stems, stem,
                        words)
 from .interface import ModelRequest, ModelResponse
 
