@@ -50,6 +50,24 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
             loop = asyncio.new_event_loop()
             _local.loop = loop
         return loop.run_until_complete(coro)
+    if threading.current_thread().name == "handoff_nb-loop":
+        # already on the background loop (e.g. a widget re-rendering after a step): blocking on
+        # that loop would deadlock, so use a short-lived thread with its own loop
+        result: list[Any] = []
+        errors: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                result.append(asyncio.run(coro))
+            except BaseException as e:  # re-raised in the caller's thread
+                errors.append(e)
+
+        t = threading.Thread(target=target, name="handoff_nb-sync")
+        t.start()
+        t.join()
+        if errors:
+            raise errors[0]
+        return result[0]
     return asyncio.run_coroutine_threadsafe(coro, _background_loop()).result()
 
 

@@ -206,6 +206,15 @@ class Run:
                          _input_items=list(self._input), all_items=list(self.all_items),
                          starting_agent=self.starting_agent)
 
+    def next_input(self) -> list[TResponseInputItem]:
+        """The input items the next turn will send (history after any handoff filter)."""
+        return self._input + [i.to_input_item() for i in self._generated]
+
+    def preview_next_request(self) -> ModelRequest:
+        """The request the next step would send to the current agent, without calling a model."""
+        return run_sync(build_request(self.current_agent, self.context_wrapper, self.run_config,
+                                      self.next_input(), len(self.steps)))[0]
+
     def step(self) -> Step:
         """Run one model turn (works in plain Python and inside a running notebook loop)."""
         return run_sync(self.astep())
@@ -314,8 +323,7 @@ class Run:
             self._started_agent = agent
 
         # 1. the request
-        request, tools, handoffs = await build_request(
-            agent, ctx, cfg, self._input + [i.to_input_item() for i in self._generated], step.index)
+        request, tools, handoffs = await build_request(agent, ctx, cfg, self.next_input(), step.index)
         model = _resolve_model(agent, cfg)
         step.request = request
 

@@ -439,3 +439,16 @@ def test_input_validation():
         Runner.start("A", "hi")
     with pytest.raises(UserError, match="max_turns"):
         Runner.start(Agent(name="A"), "hi", max_turns=0)
+
+
+def test_run_sync_from_the_background_loop_thread_does_not_deadlock():
+    from handoff_nb._util import _background_loop, run_sync
+    triage, *_ = graph()
+
+    async def on_bg_loop():
+        run = Runner.start(triage, "hi", run_config=cfg(ScriptedModel([say("x")])))
+        return run.preview_next_request().agent_name, run.step().final_output
+
+    future = asyncio.run_coroutine_threadsafe(on_bg_loop(), _background_loop())
+    assert future.result(timeout=10) == ("Triage", "x")
+    assert run_sync(asyncio.sleep(0, result=5)) == 5

@@ -260,11 +260,10 @@ class Stepper(W.VBox):
         step = self.selected_step()
         if step is not None and step.request is not None:
             request = step.request
+        elif self.run is not None:
+            request = self.run.preview_next_request()
         else:
-            agent = self.run.current_agent if self.run is not None else self.agent
-            items = (self.run._input + [i.to_input_item() for i in self.run._generated]
-                     if self.run is not None else [])
-            request = preview_request(agent, items, context=self.context, run_config=self.run_config)
+            request = preview_request(self.agent, context=self.context, run_config=self.run_config)
         p = self.panes
         p["Prompt"].value = wrap(prompt_html(request))
         p["Tools"].value = wrap(tools_html(request))
