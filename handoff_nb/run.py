@@ -248,8 +248,8 @@ class Run:
         finally:
             self._busy = False
         step.duration_s = time.perf_counter() - start
-        step.context_after = _copy_context(self.context)
         step._state_after = self._state()
+        step.context_after = step._state_after.context  # one copy serves both (fork copies again)
         self.steps.append(step)
         return step
 
