@@ -97,7 +97,7 @@ def test_no_dot_falls_back_to_dot_text(monkeypatch, seed):
     monkeypatch.setattr(svgmod, "find_dot", lambda: None)
     bundle = seed.triage_agent._repr_mimebundle_()
     assert "Graphviz `dot` was not found" in bundle["text/html"]
-    assert "digraph handoffs" in bundle["text/html"] and "<svg" not in bundle["text/html"]
+    assert "digraph handoffs" in bundle["text/html"] and "data:image/svg+xml" not in bundle["text/html"]
 
 
 def test_broken_dot_does_not_raise(monkeypatch, seed, tmp_path):

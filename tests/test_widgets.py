@@ -151,7 +151,12 @@ def test_static_snapshot_bakes_the_highlight(seed):
     assert data["text/plain"].startswith("Stepper('TriageAgent')\nuser: I need a refund")
     html_out = data["text/html"]
     assert 'style="' in html_out and "<style>" in html_out  # styles also inline, for viewers that drop <style>
-    billing_group = html_out[html_out.index('id="node_a3"'):]
+    import base64
+    import re
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html_out).group(1)).decode()
+    import xml.etree.ElementTree as ET
+    ET.fromstring(svg)  # a data-URI image must be well-formed XML (no duplicate attributes)
+    billing_group = svg[svg.index('id="node_a3"'):]
     billing_group = billing_group[: billing_group.index("</g>")]
     assert 'fill="#fde68a"' in billing_group and 'stroke-width="3"' in billing_group
     assert "route_to_billing" in html_out and "HANDOFF_INSTRUCTIONS" in html_out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import html
 import json
@@ -91,6 +92,14 @@ def _inline_styles(markup: str) -> str:
 
 def wrap(inner: str) -> str:
     return _inline_styles(f'{CSS}<div class="hnb">{inner}</div>')
+
+
+def svg_img(svg: str, alt: str = "agent graph") -> str:
+    """An SVG as an ``<img>`` with a data URI, for static HTML: GitHub and other sanitizing
+    viewers show images but drop inline ``<svg>`` (live views use inline SVG)."""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img alt="{esc(alt)}" style="max-width:100%;height:auto" '
+            f'src="data:image/svg+xml;base64,{data}"/>')
 
 
 

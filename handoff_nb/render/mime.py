@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .dot import graph_dot, graph_model
-from .html import (esc, history_diff_html, prompt_html, request_html, tools_html, transcript_html,
+from .html import (esc, svg_img, history_diff_html, prompt_html, request_html, tools_html, transcript_html,
                    transcript_text, why_html, wrap)
 from .svg import DotUnavailable, render_svg
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def graph_html(agent: Agent, run: Run | None = None) -> str:
     source = graph_dot(graph_model(agent, run))
     try:
-        return f'<div class="hnb-graph">{render_svg(source)}</div>'
+        return f'<div class="hnb-graph">{svg_img(render_svg(source), "handoff graph of " + agent.name)}</div>'
     except DotUnavailable as e:
         return f'<div class="hnb-muted">{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
     except Exception as e:  # a broken dot must not break a notebook

@@ -10,7 +10,7 @@ import anywidget
 import traitlets
 
 from ..render.dot import COLORS, GraphModel, apply_run, graph_dot, graph_model, highlight_state
-from ..render.html import esc, wrap
+from ..render.html import esc, svg_img, wrap
 from ..render.svg import DotUnavailable, render_svg
 
 _HERE = pathlib.Path(__file__).parent
@@ -49,7 +49,7 @@ class GraphView(anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/html"] = wrap(self.static_svg())
+        data["text/html"] = wrap(svg_img(self.static_svg()))
         return bundle
 
 
@@ -74,6 +74,7 @@ def bake_highlight(svg: str, highlight: dict[str, Any]) -> str:
         if fill:
             part = re.sub(r'(<(?:polygon|path)[^>]*?) fill="(?!none)[^"]*"', rf'\1 fill="{fill}"', part)
         if stroke:
+            part = re.sub(r' stroke-width="[^"]*"', "", part)  # no duplicate attributes: keep valid XML
             part = re.sub(r' stroke="[^"]*"', f' stroke="{stroke}" stroke-width="{width}"', part)
         return svg[:start] + part + svg[end:]
 

@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as W
 
 from ..agent import Agent
-from ..render.html import prompt_html, tools_html, wrap
+from ..render.html import prompt_html, svg_img, tools_html, wrap
 from ..run import RunConfig, preview_request
 from .graph_view import GraphView
 
@@ -46,5 +46,5 @@ class Inspector(W.VBox):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = f"Inspector({self.agent.name!r})"
-        data["text/html"] = wrap(self.graph.static_svg()) + self.prompt.value + self.tools.value
+        data["text/html"] = wrap(svg_img(self.graph.static_svg())) + self.prompt.value + self.tools.value
         return bundle

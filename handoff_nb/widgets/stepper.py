@@ -16,7 +16,7 @@ import ipywidgets as W
 from .._util import _background_loop, run_sync
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
-from ..render.html import (context_html, history_diff_html, prompt_html, request_html, tools_html,
+from ..render.html import (context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
                            transcript_html, transcript_text, why_html, wrap)
 from ..run import Run, RunConfig, Runner, Step, preview_request
 from .graph_view import GraphView
@@ -291,9 +291,10 @@ class Stepper(W.VBox):
         """Graph (highlight baked in), transcript and the inspected step's prompt and tools."""
         runs = self._all_runs()
         step = self.selected_step()
-        body = [f'<div class="hnb-graph">{self.graph.static_svg()}</div>',
+        body = [f'<div class="hnb-graph">{svg_img(self.graph.static_svg())}</div>',
                 "<div class='hnb-h'>Transcript</div>",
-                "".join(_turn_html(r, i) for i, r in enumerate(runs))]
+                "".join(_turn_html(r, i) for i, r in enumerate(runs))
+                or '<div class="hnb-muted">No message sent yet: run the notebook and press Send.</div>']
         if step is not None and step.request is not None:
             body += [prompt_html(step.request), tools_html(step.request)]
         return wrap("".join(body))
