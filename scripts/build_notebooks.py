@@ -731,8 +731,10 @@ def build_cassette() -> None:
                         context={}, run_config=RunConfig(model=model))
 
 
-def clean(nb) -> None:
+def clean(nb, name: str) -> None:
     nb.metadata.pop("widgets", None)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{name[:2]}-{i:02d}"  # stable ids: rebuilding changes nothing that did not change
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -764,7 +766,7 @@ def main(names: list[str]) -> None:
         nb = nbformat.v4.new_notebook(cells=cells)
         NotebookClient(nb, timeout=120, kernel_name="python3",
                        resources={"metadata": {"path": str(NB)}}).execute()
-        clean(nb)
+        clean(nb, name)
         nbformat.write(nb, NB / f"{name}.ipynb")
         print("wrote", name)
 
