@@ -26,6 +26,8 @@ from .errors import MaxTurnsExceeded, UserError
 from .run import RunConfig, Runner
 
 ERROR_LABEL = "(error)"
+PROGRESS_FROM = 200
+"""``progress=None`` shows a tqdm bar from this many cases on."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def _jsonable(value: Any) -> Any:
 async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.Path, *, model: Any = None,
                             concurrency: int = 8, max_turns: int = 10,
                             run_config: RunConfig | None = None, name: str | None = None,
-                            context_factory: Callable[[], Any] = dict, progress: bool = False,
+                            context_factory: Callable[[], Any] = dict, progress: bool | None = None,
                             escalation: Callable[[str], bool] | None = None) -> RoutingReport:
     if concurrency < 1:
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
@@ -247,6 +249,8 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     if model is not None:
         config = RunConfig(**{**config.__dict__, "model": model})
     sem = asyncio.Semaphore(concurrency)
+    if progress is None:  # a bar only for long runs
+        progress = len(case_list) >= PROGRESS_FROM
     bar = _progress(len(case_list)) if progress else None
 
     async def one(case: Case) -> CaseResult:

@@ -13,7 +13,9 @@ from typing import Any
 import ipywidgets as W
 
 from ..agent import Agent
-from ..eval import RoutingReport, VariantComparison, evaluate_routing, load_cases
+from .._util import run_sync
+from ..eval import RoutingReport, VariantComparison, aevaluate_routing, load_cases
+from ._background import spawn
 from ..handoffs import Handoff, handoff
 from .stepper import Stepper
 
@@ -39,7 +41,7 @@ class Playground(W.VBox):
         self.open_button = W.Button(description="Open in Stepper", icon="search")
         self.stepper_box = W.VBox()
         self.stepper: Stepper | None = None
-        self.run_button.on_click(lambda _: self.run())
+        self.run_button.on_click(lambda _: spawn(self.arun(), self._report_crash))
         self.open_button.on_click(lambda _: self.open_case())
         super().__init__([self.instructions, *[w for _, a, b in self.rows for w in (a, b)],
                           self.run_button, self.status, self.report_view,
@@ -58,11 +60,19 @@ class Playground(W.VBox):
                 entry.tool_description_overridden = True
 
     def run(self) -> RoutingReport:
+        """Apply the edits, evaluate the cases, show the report next to the previous one."""
+        return run_sync(self.arun())
+
+    async def arun(self) -> RoutingReport:
         self.apply_edits()
         name = f"run {len(self.reports) + 1}"
+        self.run_button.disabled = True
         self.status.value = f"Evaluating {len(self.cases)} cases…"
-        report = evaluate_routing(self.agent, self.cases, model=self.model,
-                                  concurrency=self.concurrency, name=name)
+        try:
+            report = await aevaluate_routing(self.agent, self.cases, model=self.model,
+                                             concurrency=self.concurrency, name=name)
+        finally:
+            self.run_button.disabled = False
         self.reports.append(report)
         shown = {r.name: r for r in self.reports[-2:]}
         if len(shown) == 2:
@@ -74,6 +84,10 @@ class Playground(W.VBox):
         prev = f" (previous {self.reports[-2].accuracy:.2f})" if len(self.reports) > 1 else ""
         self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev}")
         return report
+
+    def _report_crash(self, error: BaseException) -> None:
+        self.run_button.disabled = False
+        self.status.value = html.escape(f"Evaluation failed: {type(error).__name__}: {error}")
 
     def open_case(self) -> Stepper | None:
         if self.case_picker.value is None:

@@ -6,14 +6,14 @@ A thin view: every button calls the core (``Runner.start``, ``Run.astep``, ``Run
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import html as _html
 from typing import Any
 
 import ipywidgets as W
 
-from .._util import _background_loop, run_sync
+from .._util import run_sync
+from ._background import spawn
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
 from ..render.html import (context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
@@ -174,23 +174,12 @@ class Stepper(W.VBox):
 
     # -- plumbing ------------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> None:
-        """Run ``coro`` without blocking the kernel. Inside Jupyter (a loop runs in this thread) it
-        goes to handoff_nb's background loop thread and the widgets update when it is done; the
-        kernel stays free to handle clicks. Without a running loop (tests, scripts) it runs here."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            run_sync(coro)
-            return
-        future = asyncio.run_coroutine_threadsafe(coro, _background_loop())
-        self._pending = future
-        future.add_done_callback(self._report_crash)
+        self._pending = spawn(coro, self._report_crash)
 
-    def _report_crash(self, future: Any) -> None:
-        if not future.cancelled() and future.exception() is not None:
-            self.error = future.exception()
-            self.busy = False
-            self._render()
+    def _report_crash(self, error: BaseException) -> None:
+        self.error = error
+        self.busy = False
+        self._render()
 
     async def _guarded(self, awaitable: Any) -> Step | None:
         if self.busy:

@@ -1,0 +1,31 @@
+"""Run widget work without blocking the kernel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .._util import _background_loop, run_sync
+
+
+def spawn(coro: Any, on_crash: Callable[[BaseException], None]) -> Any:
+    """Run ``coro`` without blocking the kernel.
+
+    Inside Jupyter (a loop runs in this thread) it goes to handoff_nb's background loop thread
+    and the widgets update when it is done, so the kernel stays free to handle clicks. Without a
+    running loop (tests, scripts) it runs to completion here. ``on_crash`` gets any exception that
+    escapes ``coro`` on the background thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_sync(coro)
+    future = asyncio.run_coroutine_threadsafe(coro, _background_loop())
+
+    def report(f: Any) -> None:
+        if not f.cancelled() and f.exception() is not None:
+            on_crash(f.exception())
+
+    future.add_done_callback(report)
+    return future
