@@ -135,7 +135,7 @@ class Handoff(Generic[TContext]):
     async def invoke(self, ctx: RunContextWrapper[Any], parsed_input: Any) -> None:
         if self.on_handoff is None:
             return
-        if self.input_type is not None and _arity(self.on_handoff) == 2:
+        if self.input_type is not None and count_positional_params(self.on_handoff) == 2:
             await maybe_await(self.on_handoff(ctx, parsed_input))
         else:
             await maybe_await(self.on_handoff(ctx))
@@ -143,10 +143,6 @@ class Handoff(Generic[TContext]):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .render.mime import handoff_bundle
         return handoff_bundle(self)
-
-
-def _arity(fn: Callable[..., Any]) -> int | None:
-    return count_positional_params(fn)
 
 
 def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
@@ -179,7 +175,7 @@ def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
     if on_handoff is not None:
         if not callable(on_handoff):
             raise UserError(f"on_handoff must be callable, got {on_handoff!r}")
-        n = _arity(on_handoff)
+        n = count_positional_params(on_handoff)
         allowed = (1, 2) if input_type is not None else (1,)
         if n is not None and n not in allowed:
             want = ("(ctx) or (ctx, input)" if input_type is not None else "(ctx)")

@@ -99,4 +99,3 @@ NEGATIVE = {stem(w) for w in "unhelpful angry frustrated frustrating terrible aw
                              "ignored still again cannot fail".split()}
 POSITIVE = {stem(w) for w in "thanks thank great love happy excellent awesome good glad "
                              "appreciate".split()}
-ESCALATION_CUES = {stem(w) for w in CONCEPTS["escalate"].split()} | {"last"}
