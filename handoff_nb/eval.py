@@ -72,6 +72,15 @@ class CaseResult:
     def handoffs(self) -> int:
         return max(0, len(self.path) - 1)
 
+    @property
+    def decision_kind(self) -> str:
+        """How the entry agent decided: "lexical", "semantic", "language" (offline model), or
+        "model" for models that do not explain themselves; "(error)" if the run raised first."""
+        first = self.why[0] if self.why else None
+        if first is None:
+            return ERROR_LABEL if self.error and not self.why else "model"
+        return str(first.get("decision_kind") or "lexical")
+
 
 def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
     """Cases from a CSV/JSONL path, or a list of Case / dicts / (message, expected) pairs.
@@ -175,9 +184,24 @@ class RoutingReport:
         ok = [r for r in self.results if not r.error]
         return sum(any(self._is_escalation(a) for a in r.path) for r in ok) / len(ok) if ok else 0.0
 
+    @property
+    def by_decision_kind(self) -> dict[str, dict[str, float]]:
+        """Accuracy per decision kind of the entry agent: {kind: {"n", "accuracy"}}."""
+        out: dict[str, dict[str, float]] = {}
+        for r in self.results:
+            d = out.setdefault(r.decision_kind, {"n": 0, "correct": 0})
+            d["n"] += 1
+            d["correct"] += r.correct
+        return {k: {"n": v["n"], "accuracy": v["correct"] / v["n"]} for k, v in out.items()}
+
+    def kinds_summary(self) -> str:
+        return ", ".join(f"{k} {v['accuracy']:.2f} ({int(v['n'])})"
+                         for k, v in sorted(self.by_decision_kind.items()))
+
     def to_records(self) -> list[dict[str, Any]]:
         return [{"id": r.case.id, "message": r.case.message, "expected": r.case.expected_final,
                  "expected_path": " > ".join(r.case.expected_path or ()), "final_agent": r.final_agent,
+                 "decision_kind": r.decision_kind,
                  "path": " > ".join(r.path), "correct": r.correct, "handoffs": r.handoffs,
                  "error": r.error or "", "handoff_inputs": json.dumps(r.handoff_inputs, default=str)}
                 for r in self.results]
@@ -198,7 +222,7 @@ class RoutingReport:
                 f"{self.escalation_rate:.2f}, {len(self.failures)} failed runs")
 
     def __str__(self) -> str:
-        lines = [self.summary()]
+        lines = [self.summary(), f"by decision kind: {self.kinds_summary()}"]
         labels = self.labels
         width = max(len(x) for x in labels) if labels else 8
         lines.append(" " * (width + 2) + " ".join(f"{x[:10]:>10}" for x in labels) + "   <- actual")
@@ -224,6 +248,7 @@ class RoutingReport:
                         f"{' (' + html.escape(r.error[:120]) + ')' if r.error else ''}</li>" for r in self.wrong[:30])
         return (f"<div style='font-family:Helvetica,Arial,sans-serif;font-size:13px'>"
                 f"<b>{html.escape(self.summary())}</b>"
+                f"<div>by decision kind: {html.escape(self.kinds_summary())}</div>"
                 f"<table style='border-collapse:collapse;font-size:12px;margin:6px 0' border=1>"
                 f"<tr><th>expected \\ actual</th>{head}</tr>{''.join(rows)}</table>"
                 f"<table style='border-collapse:collapse;font-size:12px' border=1><tr><th>route</th>"

@@ -120,3 +120,41 @@ def agent_named(root: Agent, name: str) -> Agent:
         if a.name == name:
             return a
     raise KeyError(f"no agent named {name!r} reachable from {root.name!r}")
+
+
+# -- labelled agent systems from other fields ------------------------------------------------------
+
+SYSTEMS_DIR = __import__("pathlib").Path(__file__).parent / "data" / "systems"
+
+
+def system_names(split: Literal["tune", "heldout", "all"] = "all") -> list[str]:
+    """The bundled labelled systems (tutors, languages, travel, hr, ...), optionally one split.
+
+    ``tune`` systems were used to tune the offline router; ``heldout`` ones never were."""
+    import json
+    if split not in ("tune", "heldout", "all"):
+        raise ValueError(f"split must be 'tune', 'heldout' or 'all', got {split!r}")
+    out = []
+    for path in sorted(SYSTEMS_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if split == "all" or data["split"] == split:
+            out.append(data["name"])
+    return out
+
+
+def load_system(name: str, model: Any = None) -> tuple[Agent, list[Any]]:
+    """A bundled labelled system: ``(entry_agent, cases)``; fresh agent objects on every call."""
+    import json
+    from .eval import load_cases
+    path = SYSTEMS_DIR / f"{name}.json"
+    if not path.exists():
+        raise KeyError(f"no bundled system {name!r}; choose from {system_names()}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    specs = {a["name"]: a for a in data["agents"]}
+    built: dict[str, Agent] = {}
+    # leaves first: an agent's handoffs must exist before the agent
+    for spec in sorted(specs.values(), key=lambda s: bool(s.get("handoffs"))):
+        built[spec["name"]] = Agent(name=spec["name"], instructions=spec.get("instructions"),
+                                    handoff_description=spec.get("handoff_description"), model=model,
+                                    handoffs=[built[h] for h in spec.get("handoffs", [])])
+    return built[data["entry"]], load_cases(data["cases"])

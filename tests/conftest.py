@@ -44,3 +44,12 @@ def _no_network(monkeypatch):
     monkeypatch.setattr(provider, "_openai_client", None)
     monkeypatch.setattr(provider, "_cache", {})
     yield
+
+
+@pytest.fixture()
+def words_only(monkeypatch):
+    """The offline model without its semantic engine (as on a machine without the extra)."""
+    from handoff_nb.models import semantic
+    monkeypatch.setattr(semantic, "_embedder", None)
+    monkeypatch.setattr(semantic, "_loaded", True)
+    yield

@@ -86,8 +86,9 @@ def test_general_question_stays_at_triage(seed):
     assert r.steps[0].why["decision"] == "answer"
 
 
-def test_vague_descriptions_route_worse(seed):
-    """Seed 000's lesson: "Billing stuff" routes worse than specific descriptions."""
+def test_vague_descriptions_route_worse(seed, words_only):
+    """Seed 000's lesson: "Billing stuff" routes worse than specific descriptions (by words; the
+    semantic engine's version of this lesson is on the bundled 60, in test_semantic.py)."""
     vague = Agent(name="TriageAgent", instructions="Route customers.", handoffs=[
         handoff(seed.support_agent, description="Support stuff", tool_description_override="Support stuff"),
         handoff(seed.sales_agent, description="Sales stuff", tool_description_override="Sales stuff"),

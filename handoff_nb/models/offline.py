@@ -67,9 +67,12 @@ class Route:
     target: str | None
     schema: dict[str, Any]
     terms: dict[str, tuple[float, str]] = field(default_factory=dict)  # stem -> (weight, source)
+    pieces: list[tuple[str, str]] = field(default_factory=list)  # (source, text): the route text
 
     def add(self, text: str | None, source: str) -> None:
         w = FIELD_WEIGHTS[source]
+        if text and text.strip() and source != "name":
+            self.pieces.append((source, text.strip()))
         for s in content_stems(_prep(text or "")):
             if s not in self.terms or self.terms[s][0] < w:
                 self.terms[s] = (w, source)
@@ -111,12 +114,15 @@ def latest_user_message(items: list[dict[str, Any]]) -> tuple[str, int]:
 
 
 class OfflineModel:
-    """See the module docstring. ``threshold``: the score a route needs to be taken."""
+    """See the module docstring. ``threshold``: the score a route needs to be taken;
+    ``semantic=False``: words only, even when the semantic engine is installed."""
 
     name = "offline"
 
-    def __init__(self, threshold: float = 1.0) -> None:
+    def __init__(self, threshold: float = 1.0, semantic: bool = True) -> None:
         self.threshold = threshold
+        self.semantic = semantic
+        """Use the semantic engine (when installed) where words leave the choice open."""
         self._calls = 0
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
@@ -138,29 +144,63 @@ class OfflineModel:
                     if (r["kind"] == "handoff" and r["target"] not in visited)
                     or (r["kind"] == "tool" and r["tool_name"] not in called)]
         best = eligible[0] if eligible and eligible[0]["score"] >= self.threshold else None
-        explanation = {"model": "offline", "message": message, "threshold": self.threshold,
-                       "routes": scored, "visited": sorted(visited)}
+        explanation: dict[str, Any] = {"model": "offline", "message": message,
+                                       "threshold": self.threshold, "routes": scored,
+                                       "visited": sorted(visited)}
         last = request.input[-1] if request.input else {}
         if (last.get("type") == "function_call_output" and best is None
                 and _call_name(request.input, last.get("call_id")) in tool_names - handoff_names):
             text = self._answer_with_tool(request, last)
-            explanation.update(decision="answer", reason="answered with the tool's result")
+            explanation.update(decision="answer", decision_kind="tool result",
+                               reason="answered with the tool's result")
             return self._reply(text, None, explanation)
+        received = bool(_handed_to(since_user))
+        open_handoffs = [r for r in eligible if r["kind"] == "handoff"]
+        kind = "lexical"
+        by_language, lang_info = _language_choice(message, routes, open_handoffs)
+        if lang_info is not None:
+            explanation["language"] = lang_info
+        if by_language is not None:
+            best, kind = by_language, "language"
+        elif len(open_handoffs) >= 2 and self.semantic and (
+                best is None or (best["kind"] == "handoff" and len(best["matched"]) == 1
+                                 and best["score"] < WEAK_LEXICAL)):
+            # words left the choice open (or rest on one word): compare meanings.
+            # A lone handoff (an escalation) stays lexical.
+            choice, info = _semantic_choice(message, routes, open_handoffs, request, received)
+            explanation["semantic"] = info
+            if best is None:
+                kind = "semantic" if info.get("available") else "lexical"
+                best = choice
+            elif choice is not None and choice["tool_name"] != best["tool_name"]:
+                sims = {r["tool_name"]: r["similarity"] for r in info["routes"]}
+                if sims[choice["tool_name"]] - sims[best["tool_name"]] >= OVERRULE_MARGIN:
+                    info["reason"] = (f"overruled the one-word lexical match of {best['tool_name']} "
+                                      f"({', '.join(best['matched'])}); " + info["reason"])
+                    best, kind = choice, "semantic"
+        explanation["decision_kind"] = kind
         if best is None:
             top = scored[0] if scored else None
             reason = ("no handoff or tool to choose from" if not scored else
                       f"best route {top['tool_name']} scored {top['score']:.2f} < threshold "
                       f"{self.threshold:.2f}" if top and top["score"] < self.threshold else
                       "every matching route leads to an agent that already had this message")
+            if kind == "semantic":
+                reason += "; by meaning, " + explanation["semantic"]["reason"]
             explanation.update(decision="answer", reason=reason)
-            received = bool(_handed_to(since_user))
             return self._reply(self._answer(request, message, received), None, explanation)
         route = next(r for r in routes if r.tool_name == best["tool_name"])
         args = fill_arguments(route.schema, message, request, route)
+        if kind == "language":
+            reason = (f"{route.tool_name}: the message is in {lang_info['detected_name']}, which "
+                      f"this route names")
+        elif kind == "semantic":
+            reason = f"{route.tool_name} by meaning: {explanation['semantic']['reason']}"
+        else:
+            reason = (f"{route.tool_name} scored {best['score']:.2f} >= threshold "
+                      f"{self.threshold:.2f} on: {', '.join(best['matched']) or '-'}")
         explanation.update(decision="handoff" if route.kind == "handoff" else "tool",
-                           chosen=route.tool_name, target=route.target,
-                           reason=f"{route.tool_name} scored {best['score']:.2f} >= threshold "
-                                  f"{self.threshold:.2f} on: {', '.join(best['matched']) or '-'}")
+                           chosen=route.tool_name, target=route.target, reason=reason)
         call = {"type": "function_call", "call_id": f"offline_{self._calls}",
                 "name": route.tool_name, "arguments": json.dumps(args)}
         return self._reply(None, call, explanation)
@@ -186,6 +226,7 @@ class OfflineModel:
                   "tool_description")
             r.add(h.target_handoff_description, "handoff_description")
             r.add(h.target + " " + h.tool_name, "name")
+            r.pieces.insert(0, ("name", " ".join(words(h.target))))
             for seg in segments:
                 # a line about this target only ("Charges, refunds ... -> BillingSpecialist");
                 # a line naming several targets does not tell them apart
@@ -257,6 +298,85 @@ class OfflineModel:
     def _answer_with_tool(self, request: ModelRequest, last: dict[str, Any]) -> str:
         return (f"[offline model · {request.agent_name}] The tool returned: "
                 f"{_extract(str(last.get('output')), 200)}")
+
+
+# -- language and meaning: used where words leave the choice open ---------------------------------
+
+CHAT_ANCHORS = ("hello", "hi there", "thanks a lot", "good morning", "hey, is anyone there?")
+"""Messages that carry no request: a message nearer to these than to every route stays."""
+CHAT_MARGIN = 0.022
+"""E5 similarities are compressed (most pairs 0.7-0.85): a route must come within this of the
+nearest small-talk anchor to be taken; below it the message has no clear request (stay)."""
+WEAK_LEXICAL = 2.5
+"""A lexical choice resting on one word and scoring below this may be overruled by meaning..."""
+OVERRULE_MARGIN = 0.008
+"""...when another route is at least this much nearer in meaning."""
+ROUTE_SOURCES = ("name", "handoff_description", "tool_description", "description", "rule")
+
+
+def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]]
+                     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """When two or more handoffs name a language, route by the message's language."""
+    from . import language
+    named = {}
+    for r in routes:
+        if r.kind != "handoff":
+            continue
+        langs = {language.named_language(text) for _src, text in r.pieces} - {None}
+        if len(langs) == 1:
+            named[r.tool_name] = langs.pop()
+    if len(set(named.values())) < 2:
+        return None, None
+    detected, scores = language.detect(message)
+    info = {"detected": detected, "scores": scores, "routes": named,
+            "detected_name": language.LANGUAGES[detected]["names"].split()[0] if detected else None}
+    if detected is None:
+        return None, info
+    choice = next((r for r in open_handoffs if named.get(r["tool_name"]) == detected), None)
+    return choice, info
+
+
+def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
+                     request: ModelRequest, received: bool
+                     ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The handoff nearest in meaning to the message, or None to stay; and why."""
+    from . import semantic
+    embedder = semantic.get_embedder()
+    if embedder is None:
+        semantic.show_hint_once()
+        return None, {"available": False, "hint": semantic.SEMANTIC_HINT}
+    by_name = {r.tool_name: r for r in routes}
+    q = semantic.embed([message], "query", embedder)[0]
+    rows = []
+    for d in open_handoffs:
+        pieces = [p for p in by_name[d["tool_name"]].pieces if p[0] in ROUTE_SOURCES]
+        vectors = semantic.embed([t for _s, t in pieces], "passage", embedder)
+        sims = [semantic.cosine(q, v) for v in vectors]
+        top = max(range(len(sims)), key=sims.__getitem__)
+        rows.append({"tool_name": d["tool_name"], "target": d["target"],
+                     "similarity": round(sum(sims) / len(sims), 4),
+                     "best_piece": {"source": pieces[top][0], "text": pieces[top][1],
+                                    "similarity": round(sims[top], 4)}})
+    rows.sort(key=lambda r: -r["similarity"])
+    anchors = semantic.embed(list(CHAT_ANCHORS), "query", embedder)
+    chat = max(semantic.cosine(q, v) for v in anchors)
+    stay = {"similarity": round(chat - CHAT_MARGIN, 4), "text": "small talk (no request)"}
+    own = _own_text(request).strip()
+    if received and own:  # a specialist keeps what its own job covers
+        own_sim = semantic.cosine(q, semantic.embed([own], "passage", embedder)[0])
+        if own_sim > stay["similarity"]:
+            stay = {"similarity": round(own_sim, 4), "text": own}
+    best = rows[0]
+    info: dict[str, Any] = {"available": True, "engine": embedder.name, "routes": rows,
+                            "stay": stay}
+    if stay["similarity"] >= best["similarity"]:
+        info["reason"] = (f"staying is nearer ({stay['similarity']:.3f}: {stay['text'][:60]}) than "
+                          f"{best['tool_name']} ({best['similarity']:.3f})")
+        return None, info
+    info["reason"] = (f"similarity {best['similarity']:.3f} vs {rows[1]['similarity']:.3f} for the "
+                      f"next route and {stay['similarity']:.3f} for staying; best match: "
+                      f"{best['best_piece']['source']} \"{best['best_piece']['text'][:80]}\"")
+    return next(d for d in open_handoffs if d["tool_name"] == best["tool_name"]), info
 
 
 def _own_text(request: ModelRequest) -> str:

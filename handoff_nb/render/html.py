@@ -261,10 +261,43 @@ def why_html(step: Step | None) -> str:
                     f"<td>{r['score']:.2f}</td><td>{esc(', '.join(r['matched']) or '-')}</td></tr>")
     table = ("<table><tr><th>tool</th><th>target</th><th>score</th><th>matched words</th></tr>"
              + "".join(rows) + "</table>") if rows else ""
-    return (f'<div class="hnb-h">Why ({esc(why.get("decision", ""))})</div>'
+    kind = why.get("decision_kind")
+    head = esc(why.get("decision", "")) + (f" · {esc(kind)}" if kind else "")
+    return (f'<div class="hnb-h">Why ({head})</div>'
             f'<div>{esc(why.get("reason", ""))}</div>'
             f'<div class="hnb-muted">message: “{esc(why.get("message", ""), 500)}” · threshold '
-            f'{why.get("threshold", 0):.2f}</div>{table}')
+            f'{why.get("threshold", 0):.2f}</div>'
+            f'<div class="hnb-h">By words</div>{table}'
+            + _semantic_why(why.get("semantic"), why.get("chosen"))
+            + _language_why(why.get("language")))
+
+
+def _semantic_why(info: dict[str, Any] | None, chosen: str | None) -> str:
+    if not info:
+        return ""
+    if not info.get("available"):
+        return f'<div class="hnb-h">By meaning</div><div class="hnb-muted">{esc(info.get("hint", ""))}</div>'
+    rows = []
+    for r in info.get("routes", []):
+        mark = ' class="hnb-chosen"' if r["tool_name"] == chosen else ""
+        piece = r["best_piece"]
+        rows.append(f"<tr{mark}><td>{esc(r['tool_name'])}</td><td>{esc(r['target'])}</td>"
+                    f"<td>{r['similarity']:.3f}</td><td>{esc(piece['source'])}: "
+                    f"“{esc(piece['text'], 200)}” ({piece['similarity']:.3f})</td></tr>")
+    stay = info.get("stay") or {}
+    rows.append(f"<tr><td>(stay)</td><td>-</td><td>{stay.get('similarity', 0):.3f}</td>"
+                f"<td>{esc(stay.get('text', ''), 200)}</td></tr>")
+    return (f'<div class="hnb-h">By meaning ({esc(info.get("engine", ""))})</div>'
+            "<table><tr><th>tool</th><th>target</th><th>similarity</th><th>best matching route text"
+            "</th></tr>" + "".join(rows) + "</table>")
+
+
+def _language_why(info: dict[str, Any] | None) -> str:
+    if not info:
+        return ""
+    routes = ", ".join(f"{t} → {lang}" for t, lang in info.get("routes", {}).items())
+    return (f'<div class="hnb-h">By language</div><div>detected: {esc(info.get("detected_name") or "unsure")}'
+            f' · routes naming a language: {esc(routes)}</div>')
 
 
 def context_html(value: Any) -> str:

@@ -82,7 +82,8 @@ class Playground(W.VBox):
         self.case_picker.options = [(("✓ " if r.correct else "✗ ") + r.case.message[:90], i)
                                     for i, r in enumerate(report.results)]
         prev = f" (previous {self.reports[-2].accuracy:.2f})" if len(self.reports) > 1 else ""
-        self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev}")
+        self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev} · by "
+                                        f"decision kind: {report.kinds_summary()}")
         return report
 
     def _report_crash(self, error: BaseException) -> None:
