@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import inspect
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -17,9 +18,64 @@ async def maybe_await(value: Any) -> Any:
     return value
 
 
-_local = threading.local()
 _bg_lock = threading.Lock()
 _bg_loop: asyncio.AbstractEventLoop | None = None
+_closers: dict[int, list[Callable[[], Awaitable[None]]]] = {}
+"""Per event loop (by id): async callbacks to run before handoff_nb closes that loop (clients)."""
+INTERRUPT_GRACE_S = 5.0
+"""After Ctrl-C, how long run_sync waits for the cancelled step to record itself."""
+
+
+def on_loop_close(loop: asyncio.AbstractEventLoop, closer: Callable[[], Awaitable[None]]) -> None:
+    """Run ``closer()`` on ``loop`` before handoff_nb closes it (used to close HTTP clients that
+    belong to a loop). Loops handoff_nb does not own are never closed by it."""
+    _closers.setdefault(id(loop), []).append(closer)
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    if loop.is_closed():
+        return
+    closers = _closers.pop(id(loop), [])
+    try:
+        for closer in closers:
+            try:
+                loop.run_until_complete(closer())
+            except Exception:  # pragma: no cover - best effort at shutdown
+                pass
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+
+
+class _ThreadLoop:
+    """The event loop of one thread that has none running; closed when the thread ends (its
+    thread-local storage is dropped) or at interpreter exit (the main thread)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        try:
+            _close_loop(self.loop)
+        except Exception:  # pragma: no cover
+            pass
+
+
+_local = threading.local()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    holder = getattr(_local, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _local.holder = _ThreadLoop()
+    return holder.loop
+
+
+@atexit.register
+def _close_all() -> None:  # pragma: no cover - exercised at interpreter exit
+    holder = getattr(_local, "holder", None)
+    if holder is not None:
+        _close_loop(holder.loop)
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
@@ -38,18 +94,18 @@ def _background_loop() -> asyncio.AbstractEventLoop:
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from synchronous code, in plain Python *and* inside a notebook.
 
-    Without a running loop in this thread we reuse a per-thread loop (cheap, no thread hop). With a
-    running loop (Jupyter), ``asyncio.run`` would fail, so the coroutine runs on a background loop
-    thread and this call blocks until it is done.
+    Without a running loop in this thread we reuse a per-thread loop (cheap, no thread hop; closed
+    when the thread ends). With a running loop (Jupyter), ``asyncio.run`` would fail, so the
+    coroutine runs on a background loop thread and this call blocks until it is done.
+
+    Ctrl-C (a kernel interrupt) while waiting cancels the coroutine and waits for it to unwind
+    (so a step records itself as interrupted and its run stays usable), then re-raises
+    KeyboardInterrupt. Nothing of an interrupted call resumes later.
     """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        loop = getattr(_local, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = asyncio.new_event_loop()
-            _local.loop = loop
-        return loop.run_until_complete(coro)
+        return _run_here(coro)
     if threading.current_thread().name == "handoff_nb-loop":
         # already on the background loop (e.g. a widget re-rendering after a step): blocking on
         # that loop would deadlock, so use a short-lived thread with its own loop
@@ -58,7 +114,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
         def target() -> None:
             try:
-                result.append(asyncio.run(coro))
+                result.append(_run_here(coro))
             except BaseException as e:  # re-raised in the caller's thread
                 errors.append(e)
 
@@ -68,7 +124,40 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         if errors:
             raise errors[0]
         return result[0]
-    return asyncio.run_coroutine_threadsafe(coro, _background_loop()).result()
+    return _run_on_background(coro)
+
+
+def _run_here(coro: Coroutine[Any, Any, T]) -> T:
+    loop = _thread_loop()
+    task = loop.create_task(coro)
+    try:
+        return loop.run_until_complete(task)
+    except BaseException:
+        if not task.done():  # interrupted while the loop waited: cancel, let the step unwind
+            task.cancel()
+            try:
+                loop.run_until_complete(asyncio.wait([task], timeout=INTERRUPT_GRACE_S))
+            except BaseException:  # pragma: no cover - a second Ctrl-C
+                pass
+        raise
+
+
+def _run_on_background(coro: Coroutine[Any, Any, T]) -> T:
+    finished = threading.Event()
+
+    async def wrapped() -> T:
+        try:
+            return await coro
+        finally:
+            finished.set()
+
+    future = asyncio.run_coroutine_threadsafe(wrapped(), _background_loop())
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        future.cancel()
+        finished.wait(INTERRUPT_GRACE_S)
+        raise
 
 
 def count_positional_params(fn: Any) -> int | None:

@@ -7,16 +7,38 @@ what came back and what the runner decided. ``Runner.run`` is "start, then step 
 One turn (``Run._turn``):
   1. build the request: system prompt (instructions + HANDOFF_INSTRUCTIONS block), the history,
      the enabled function tools then the enabled handoffs, in Chat Completions shape;
-  2. call the agent's model;
-  3. run the function tools it called (a tool's error goes back to the model as its output);
-  4. if it called a handoff: validate the arguments, call ``on_handoff``, apply the input filter
-     and switch agent (other handoff calls in the same response are answered "ignored");
-  5. otherwise, tool calls mean "run again", and plain text is the final output.
-Run state changes only once a turn has fully succeeded, so a failed step can be retried.
+  2. call the agent's model (``RunConfig.model_timeout`` bounds the call);
+  3. check the whole response before acting on any of it: well-formed items, known tools, valid
+     arguments for the handoff that will be taken;
+  4. run the function tools it called (a tool's error goes back to the model as its output);
+  5. if it called a handoff: call ``on_handoff``, apply the input filter and switch agent (other
+     handoff calls in the same response are answered "ignored");
+  6. otherwise, tool calls mean "run again", and plain text is the final output.
+
+**A step is a transaction.** ``_turn`` computes the outcome without touching the run; the run
+changes only in ``_commit``, after everything above succeeded. If anything fails or is interrupted
+(an exception, Ctrl-C / kernel interrupt, a cancelled task, a timeout):
+
+* the run's history, agent, turn count, ``raw_responses`` and usage are exactly as before the step
+  (the failed response and its usage live on the failed Step record only);
+* the run context is restored in place to its value before the step (writes by ``on_handoff``,
+  filters, hooks and tools in that step are undone; a context that cannot be deep-copied is shared
+  and cannot be restored);
+* the failed Step is appended to ``run.steps`` (``decision == "error"``, ``step.error``,
+  ``step.interrupted`` for Ctrl-C / cancellation) and does not count against ``max_turns``;
+* the exception that escapes -- whatever its type -- carries ``.run`` and ``.step``, and
+  ``run.step()`` retries at once.
+
+What a transaction cannot undo: side effects outside the run context (a function tool that charged
+a card). That is why the response is checked *before* any tool runs: a response rejected in step 3
+has no side effects at all. The one exception to "all or nothing" is the end of the run:
+``on_agent_end`` hooks run after the final output was committed; if one raises, the run stays done
+with its final output, the error is on ``step.hook_error`` and the exception carries ``.run``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 from dataclasses import dataclass, field, replace
@@ -25,10 +47,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._util import maybe_await, run_sync
 from .agent import Agent
 from .context import RunContextWrapper, Usage
-from .errors import AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError, UserError
+from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
+                     ModelError, UserError)
 from .handoffs import Handoff, HandoffInputData, HandoffInputFilter
 from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
-                    ToolCallOutputItem, TResponseInputItem, function_call_output, normalize_input)
+                    ToolCallOutputItem, TResponseInputItem, content_text, function_call_output,
+                    normalize_input)
 from .lifecycle import RunHooks
 from .model_settings import ModelSettings
 from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label
@@ -59,6 +83,9 @@ class RunConfig:
     """What to do when the model calls an unknown tool, sends bad handoff arguments, or a handoff
     callback/filter fails: raise (default) or send the error back to the model as the tool output."""
     workflow_name: str = "Agent workflow"
+    model_timeout: float | None = None
+    """Seconds one model call may take; past it the call is cancelled and the step fails with a
+    ModelError (the run keeps every earlier step; ``run.step()`` retries). None: no limit."""
 
 
 @dataclass
@@ -85,7 +112,6 @@ class Step:
 
     index: int
     agent: Agent
-    request: ModelRequest | None = None
     response: ModelResponse | None = None
     items: list[RunItem] = field(default_factory=list)
     decision: Decision = "error"
@@ -98,7 +124,24 @@ class Step:
     context_after: Any = None
     """A copy of the run context after this step (what ``on_handoff`` callbacks wrote)."""
     next_agent: Agent | None = None
+    hook_error: BaseException | None = None
+    """An ``on_agent_end`` hook that raised after this (successful) final step."""
     _state_after: _RunState | None = field(default=None, repr=False)
+    _request: ModelRequest | None = field(default=None, repr=False)
+    _request_input: tuple[list[TResponseInputItem], int] | None = field(default=None, repr=False)
+
+    @property
+    def request(self) -> ModelRequest | None:
+        """What was sent to the model. A step keeps a reference into the run's append-only
+        history instead of its own copy (memory stays linear in the run's length)."""
+        if self._request is None or self._request_input is None:
+            return self._request
+        log, n = self._request_input
+        return replace(self._request, input=log[:n])
+
+    @request.setter
+    def request(self, value: ModelRequest | None) -> None:
+        self._request, self._request_input = value, None
 
     @property
     def agent_name(self) -> str:
@@ -108,10 +151,17 @@ class Step:
     def why(self) -> dict[str, Any] | None:
         return self.response.explanation if self.response else None
 
+    @property
+    def interrupted(self) -> bool:
+        """The step was stopped by Ctrl-C / a kernel interrupt / cancellation."""
+        return isinstance(self.error, (KeyboardInterrupt, asyncio.CancelledError))
+
     def __repr__(self) -> str:
         extra = ""
         if self.handoff:
             extra = f" {self.handoff.source.name} -> {self.handoff.target.name}"
+        elif self.interrupted:
+            extra = " interrupted"
         elif self.error is not None:
             extra = f" {type(self.error).__name__}"
         return f"Step({self.index}, {self.agent.name!r}, {self.decision}{extra})"
@@ -121,16 +171,33 @@ class Step:
         return step_bundle(self)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _RunState:
+    """A run's state between steps. Lists are append-only (a handoff starts new ones), so a state
+    is references plus lengths: O(1) to take, and still exact when the run goes on."""
+
     current_agent: Agent
-    input: list[TResponseInputItem]
-    generated: list[RunItem]
-    all_items: list[RunItem]
-    raw_responses: list[ModelResponse]
+    input: tuple[list[TResponseInputItem], int]
+    generated: tuple[list[RunItem], int]
+    log: tuple[list[TResponseInputItem], int]
+    all_items: tuple[list[RunItem], int]
+    raw_responses: tuple[list[ModelResponse], int]
     turns: int
     context: Any
     started_agent: Agent | None
+
+
+@dataclass
+class _Outcome:
+    """What a turn decided, applied to the run by ``Run._commit`` only if the turn succeeded."""
+
+    response: ModelResponse
+    items: list[RunItem]
+    decision: Decision
+    handoff: HandoffRecord | None = None
+    new_input: list[TResponseInputItem] | None = None
+    new_generated: list[RunItem] | None = None
+    final_output: Any = None
 
 
 def _copy_context(value: Any) -> Any:
@@ -138,6 +205,47 @@ def _copy_context(value: Any) -> Any:
         return copy.deepcopy(value)
     except Exception:  # not copyable (locks, clients...): share it
         return value
+
+
+def _restore_context(wrapper: RunContextWrapper[Any], snapshot: Any) -> None:
+    """Put the context back to ``snapshot`` -- in place, so the caller's own reference (the dict
+    they passed as ``context=``) sees the rollback too."""
+    current = wrapper.context
+    if snapshot is current:  # an uncopyable context is shared: nothing to restore
+        return
+    fresh = _copy_context(snapshot)
+    if isinstance(current, dict) and isinstance(fresh, dict):
+        current.clear()
+        current.update(fresh)
+    elif isinstance(current, list) and isinstance(fresh, list):
+        current[:] = fresh
+    elif type(current) is type(fresh) and hasattr(current, "__dict__"):
+        try:
+            current.__dict__.clear()
+            current.__dict__.update(fresh.__dict__)
+        except (AttributeError, TypeError):
+            wrapper.context = fresh
+    else:
+        wrapper.context = fresh
+
+
+def _attach(error: BaseException, run: Run, step: Step) -> None:
+    """Give any exception escaping a step the run and the step (nothing done before it is lost)."""
+    try:
+        error.run, error.step = run, step  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):  # pragma: no cover - exceptions with __slots__
+        pass
+    if isinstance(error, AgentsException) and not error.message.startswith("step "):
+        error.message = f"step {step.index} ({step.agent.name}): {error.message}"
+
+
+def _ref(lst: list[Any]) -> tuple[list[Any], int]:
+    return lst, len(lst)
+
+
+def _deref(ref: tuple[list[Any], int]) -> list[Any]:
+    lst, n = ref
+    return lst[:n]
 
 
 class Run:
@@ -148,13 +256,18 @@ class Run:
                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
                  _wrapper: RunContextWrapper[Any] | None = None) -> None:
         if not isinstance(starting_agent, Agent):
-            raise UserError(f"starting agent must be an Agent, got {starting_agent!r}")
+            raise UserError(f"starting agent must be a handoff_nb Agent, got "
+                            f"{type(starting_agent).__module__}.{type(starting_agent).__name__} "
+                            f"{getattr(starting_agent, 'name', '')!r}"[:300])
         self.run_config = run_config or RunConfig()
         self.max_turns = (max_turns if max_turns is not None else
                           self.run_config.max_turns if self.run_config.max_turns is not None
                           else DEFAULT_MAX_TURNS)
         if self.max_turns < 1:
             raise UserError(f"max_turns must be >= 1, got {self.max_turns}")
+        if self.run_config.model_timeout is not None and not self.run_config.model_timeout > 0:
+            raise UserError(f"model_timeout must be > 0 seconds or None, got "
+                            f"{self.run_config.model_timeout!r}")
         self.hooks = hooks or RunHooks()
         self.starting_agent = starting_agent
         self.entry_agent = starting_agent
@@ -164,6 +277,8 @@ class Run:
         self.current_agent = starting_agent
         self._input = normalize_input(input)
         self._generated: list[RunItem] = []
+        self._log: list[TResponseInputItem] = list(self._input)
+        """The next request's input: ``_input`` then the generated items, append-only."""
         self.all_items: list[RunItem] = []
         """Every item the run generated, never filtered (the transcript)."""
         self.raw_responses: list[ModelResponse] = []
@@ -174,6 +289,7 @@ class Run:
         self._started_agent: Agent | None = None
         self._busy = False
         self._initial = self._state()
+        self._context_before = self._initial.context
 
     # -- public -----------------------------------------------------------------------------
     @property
@@ -183,7 +299,12 @@ class Run:
     @property
     def initial_items(self) -> list[TResponseInputItem]:
         """The run's input as items (before any filter)."""
-        return self._initial.input
+        return _deref(self._initial.input)
+
+    @property
+    def turns_used(self) -> int:
+        """Successful model turns so far (what ``max_turns`` counts; failed steps do not)."""
+        return self._turns
 
     @property
     def agent_path(self) -> list[str]:
@@ -208,7 +329,7 @@ class Run:
 
     def next_input(self) -> list[TResponseInputItem]:
         """The input items the next turn will send (history after any handoff filter)."""
-        return self._input + [i.to_input_item() for i in self._generated]
+        return list(self._log)
 
     def preview_next_request(self) -> ModelRequest:
         """The request the next step would send to the current agent, without calling a model."""
@@ -234,23 +355,21 @@ class Run:
         step = Step(index=len(self.steps), agent=self.current_agent)
         start = time.perf_counter()
         try:
-            await self._turn(step)
-        except BaseException as e:
+            outcome = await self._turn(step)
+        except BaseException as e:  # roll back, record, re-raise with .run and .step
+            _restore_context(self.context_wrapper, self._context_before)
             step.decision, step.error = "error", e
             step.duration_s = time.perf_counter() - start
             step.context_after = _copy_context(self.context)
             self.steps.append(step)
-            if isinstance(e, AgentsException):
-                e.run, e.step = self, step
-                if not e.message.startswith("step "):
-                    e.message = f"step {step.index} ({step.agent.name}): {e.message}"
+            _attach(e, self, step)
             raise
         finally:
             self._busy = False
         step.duration_s = time.perf_counter() - start
-        step._state_after = self._state()
-        step.context_after = step._state_after.context  # one copy serves both (fork copies again)
-        self.steps.append(step)
+        self._commit(step, outcome)
+        if outcome.decision == "final_output":
+            await self._end_hooks(step)
         return step
 
     async def arun(self) -> RunResult:
@@ -305,50 +424,89 @@ class Run:
 
     # -- internals --------------------------------------------------------------------------
     def _state(self) -> _RunState:
-        return _RunState(self.current_agent, list(self._input), list(self._generated),
-                         list(self.all_items), list(self.raw_responses), self._turns,
-                         _copy_context(self.context), self._started_agent)
+        return _RunState(self.current_agent, _ref(self._input), _ref(self._generated),
+                         _ref(self._log), _ref(self.all_items), _ref(self.raw_responses),
+                         self._turns, _copy_context(self.context), self._started_agent)
 
     def _restore(self, s: _RunState) -> None:
         self.current_agent, self._turns, self._started_agent = s.current_agent, s.turns, s.started_agent
-        self._input, self._generated = list(s.input), list(s.generated)
-        self.all_items, self.raw_responses = list(s.all_items), list(s.raw_responses)
+        self._input, self._generated = _deref(s.input), _deref(s.generated)
+        self._log = _deref(s.log)
+        self.all_items, self.raw_responses = _deref(s.all_items), _deref(s.raw_responses)
+        self._context_before = s.context
 
-    async def _turn(self, step: Step) -> None:
+    def _commit(self, step: Step, o: _Outcome) -> None:
+        """Apply a successful turn to the run (the only place a step changes run state)."""
+        agent, ctx = step.agent, self.context_wrapper
+        self._started_agent = agent
+        self._turns += 1
+        self.raw_responses.append(o.response)
+        ctx.usage.add(o.response.usage)
+        step.items, step.decision, step.handoff = o.items, o.decision, o.handoff
+        self.all_items += o.items
+        if o.decision == "handoff" and o.handoff is not None:
+            assert o.new_input is not None and o.new_generated is not None
+            self._input, self._generated = o.new_input, o.new_generated
+            self._log = self._input + [i.to_input_item() for i in self._generated]
+            self.current_agent = step.next_agent = o.handoff.target
+        else:
+            self._generated += o.items
+            self._log += [i.to_input_item() for i in o.items]
+            step.next_agent = agent
+        if o.decision == "final_output":
+            step.final_output = self.final_output = o.final_output
+            self.done = True
+        step._state_after = self._state()
+        step.context_after = self._context_before = step._state_after.context
+        self.steps.append(step)
+
+    async def _end_hooks(self, step: Step) -> None:
+        ctx, agent = self.context_wrapper, step.agent
+        try:
+            await self.hooks.on_agent_end(ctx, agent, step.final_output)
+            if agent.hooks:
+                await agent.hooks.on_end(ctx, agent, step.final_output)
+        except BaseException as e:  # the answer is committed: keep it, report the hook
+            step.hook_error = e
+            _attach(e, self, step)
+            raise
+
+    async def _turn(self, step: Step) -> _Outcome:
+        """One model turn, computed without changing the run (see the module docstring)."""
         agent, ctx, cfg, hooks = self.current_agent, self.context_wrapper, self.run_config, self.hooks
         if self._started_agent is not agent:
             await hooks.on_agent_start(ctx, agent)
             if agent.hooks:
                 await agent.hooks.on_start(ctx, agent)
-            self._started_agent = agent
 
         # 1. the request
         request, tools, handoffs = await build_request(agent, ctx, cfg, self.next_input(), step.index)
         model = _resolve_model(agent, cfg)
         step.request = request
+        step._request = replace(request, input=[])
+        step._request_input = (self._log, len(self._log))
 
         # 2. the model
         await hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
         if agent.hooks:
             await agent.hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
-        response = await model.get_response(request)
+        raw = await _call_model(model, request, cfg.model_timeout, step)
+        del request  # the step keeps a reference into the history, not a copy
+        response = _checked_response(raw, model, step)
         response = replace(response, agent=agent, model_name=response.model_name or model_label(model))
         step.response, step.model_name, step.usage = response, response.model_name, response.usage
-        self._turns += 1
-        self.raw_responses.append(response)
-        ctx.usage.add(response.usage)
         await hooks.on_llm_end(ctx, agent, response)
         if agent.hooks:
             await agent.hooks.on_llm_end(ctx, agent, response)
 
-        # sort the output into items
+        # 3. check the whole response before acting on any of it
         tool_by_name = {t.name: t for t in tools}
         handoff_by_name = {h.tool_name: h for h in handoffs}
         items: list[RunItem] = []
         tool_calls, handoff_calls, bad_calls = [], [], []
         for out in response.output:
             if out.get("type") == "function_call":
-                name = out.get("name")
+                name = out["name"]
                 if name in handoff_by_name:
                     items.append(HandoffCallItem(agent, out))
                     handoff_calls.append(out)
@@ -361,13 +519,21 @@ class Run:
                         bad_calls.append((out, ModelBehaviorError(
                             f"agent {agent.name!r} called unknown tool {name!r}; available tools: "
                             f"{', '.join(available) or '(none)'}")))
-            elif out.get("role") == "assistant":
-                items.append(MessageOutputItem(agent, out))
             else:
-                raise ModelBehaviorError(f"model returned an output item the runner does not "
-                                         f"understand: {out!r}")
+                items.append(MessageOutputItem(agent, out))
+        error_outputs = [self._error_output(call, err) for call, err in bad_calls]  # raises first
+        parsed: Any = None
+        parse_error: ModelBehaviorError | None = None
+        if handoff_calls:
+            h = handoff_by_name[handoff_calls[0]["name"]]
+            try:
+                parsed = h.parse_input(handoff_calls[0].get("arguments"), agent.name)
+            except ModelBehaviorError as e:
+                if cfg.model_errors != "return_to_model":
+                    raise
+                parse_error = e
 
-        # 3. function tools, then errors the model should see
+        # 4. function tools, then errors the model should see
         for call in tool_calls:
             tool = tool_by_name[call["name"]]
             await hooks.on_tool_start(ctx, agent, tool)
@@ -380,40 +546,32 @@ class Run:
             await hooks.on_tool_end(ctx, agent, tool, text)
             if agent.hooks:
                 await agent.hooks.on_tool_end(ctx, agent, tool, text)
-        for call, err in bad_calls:
-            items.append(self._error_output(call, err))
+        items += error_outputs
 
-        # 4. a handoff
+        # 5. a handoff
         if handoff_calls:
             for extra in handoff_calls[1:]:
                 items.append(ToolCallOutputItem(
                     agent, function_call_output(extra["call_id"], IGNORED_HANDOFF_OUTPUT),
                     output=IGNORED_HANDOFF_OUTPUT))
             call = handoff_calls[0]
-            h = handoff_by_name[call["name"]]
-            try:
-                record = await self._handoff(step, agent, h, call, items)
-            except (ModelBehaviorError, HandoffCallbackError) as e:
-                items.append(self._error_output(call, e))
-                record = None
-            if record is not None:
-                step.items, step.decision, step.handoff = items, "handoff", record
-                step.next_agent = record.target
-                self.all_items += items
-                return
+            if parse_error is not None:
+                items.append(self._error_output(call, parse_error))
+            else:
+                before_handoff = (_copy_context(ctx.context)
+                                  if cfg.model_errors == "return_to_model" else None)
+                try:
+                    return await self._handoff(response, agent, handoff_by_name[call["name"]],
+                                               call, parsed, items)
+                except HandoffCallbackError as e:
+                    if before_handoff is not None:  # undo what the failed callback/filter wrote
+                        _restore_context(ctx, before_handoff)
+                    items.append(self._error_output(call, e))
 
-        # 5. final output or another turn
-        step.items = items
-        self._generated += items
-        self.all_items += items
+        # 6. final output or another turn
         if tool_calls or handoff_calls or bad_calls:
-            step.decision, step.next_agent = "run_again", agent
-            return
-        step.decision, step.final_output = "final_output", response.text
-        self.final_output, self.done = response.text, True
-        await hooks.on_agent_end(ctx, agent, response.text)
-        if agent.hooks:
-            await agent.hooks.on_end(ctx, agent, response.text)
+            return _Outcome(response, items, "run_again")
+        return _Outcome(response, items, "final_output", final_output=response.text)
 
     def _error_output(self, call: dict[str, Any], err: AgentsException) -> ToolCallOutputItem:
         """Answer a failed call with the error (RunConfig.model_errors="return_to_model"), or raise."""
@@ -423,10 +581,9 @@ class Run:
         return ToolCallOutputItem(self.current_agent, function_call_output(call["call_id"], text),
                                   output=text)
 
-    async def _handoff(self, step: Step, agent: Agent, h: Handoff[Any], call: dict[str, Any],
-                       items: list[RunItem]) -> HandoffRecord:
+    async def _handoff(self, response: ModelResponse, agent: Agent, h: Handoff[Any],
+                       call: dict[str, Any], parsed: Any, items: list[RunItem]) -> _Outcome:
         ctx = self.context_wrapper
-        parsed = h.parse_input(call.get("arguments"), agent.name)
         target = h.agent
         if target is None:
             raise UserError(f"handoff {h.tool_name!r} has no target agent")
@@ -438,8 +595,8 @@ class Run:
         await self.hooks.on_handoff(ctx, agent, target)
         if target.hooks:
             await target.hooks.on_handoff(ctx, target, agent)
-        items.append(HandoffOutputItem(agent, function_call_output(
-            call["call_id"], h.get_transfer_message(target)), source_agent=agent, target_agent=target))
+        items = items + [HandoffOutputItem(agent, function_call_output(
+            call["call_id"], h.get_transfer_message(target)), source_agent=agent, target_agent=target)]
 
         data = HandoffInputData(tuple(self._input), tuple(self._generated), tuple(items), ctx)
         flt = h.input_filter or self.run_config.handoff_input_filter
@@ -459,13 +616,64 @@ class Run:
                                input=parsed, history_before=_history(data),
                                history_after=_history(filtered),
                                filter_name=_name(flt) if flt is not None else None)
-        # commit: the next agent sees the (filtered) history under its own instructions and tools
-        self._input = normalize_input(list(filtered.input_history)
-                                      if not isinstance(filtered.input_history, str)
-                                      else filtered.input_history)
-        self._generated = list(filtered.pre_handoff_items) + list(filtered.new_items)
-        self.current_agent = target
-        return record
+        # the next agent sees the (filtered) history under its own instructions and tools
+        new_input = (record.history_after[:len(filtered.input_history)]
+                     if not isinstance(filtered.input_history, str)
+                     else normalize_input(filtered.input_history))
+        return _Outcome(response, items, "handoff", handoff=record, new_input=new_input,
+                        new_generated=list(filtered.pre_handoff_items) + list(filtered.new_items))
+
+
+async def _call_model(model: Any, request: ModelRequest, timeout: float | None, step: Step) -> Any:
+    """The model call, bounded by ``timeout`` (the call is cancelled when it runs out)."""
+    if timeout is None:
+        return await model.get_response(request)
+    try:
+        return await asyncio.wait_for(model.get_response(request), timeout)
+    except asyncio.TimeoutError:
+        raise ModelError(f"model {model_label(model)!r} did not answer within "
+                         f"RunConfig.model_timeout={timeout:g} s (the call was cancelled)") from None
+
+
+def _checked_response(raw: Any, model: Any, step: Step) -> ModelResponse:
+    """The model's response, checked item by item; anything malformed is a ModelBehaviorError
+    naming the model and what is wrong. Assistant content given as a list of parts is accepted."""
+    who = f"model {model_label(model)!r}"
+    if not isinstance(raw, ModelResponse):
+        raise ModelBehaviorError(f"{who} returned {type(raw).__name__}, not a ModelResponse: "
+                                 f"{raw!r}"[:400])
+    if not isinstance(raw.output, (list, tuple)):
+        raise ModelBehaviorError(f"{who} returned output of type {type(raw.output).__name__}, "
+                                 f"expected a list of items")
+    output: list[dict[str, Any]] = []
+    for i, out in enumerate(raw.output):
+        if not isinstance(out, dict):
+            raise ModelBehaviorError(f"{who}: output item {i} is {type(out).__name__}, not a dict: "
+                                     f"{out!r}"[:400])
+        if out.get("type") == "function_call":
+            missing = [k for k in ("call_id", "name") if not isinstance(out.get(k), str) or not out.get(k)]
+            if missing:
+                raise ModelBehaviorError(f"{who}: function_call {i} has no {' or '.join(missing)}: "
+                                         f"{out!r}"[:400])
+            args = out.get("arguments")
+            if args is None or isinstance(args, dict):
+                import json
+                out = {**out, "arguments": json.dumps(args or {})}
+            elif not isinstance(args, str):
+                raise ModelBehaviorError(f"{who}: function_call {out['name']!r} has arguments of "
+                                         f"type {type(args).__name__}, expected a JSON string")
+            output.append(out)
+        elif out.get("role") == "assistant":
+            content = out.get("content")
+            if content is not None and not isinstance(content, (str, list)):
+                raise ModelBehaviorError(f"{who}: assistant content of type "
+                                         f"{type(content).__name__}: {out!r}"[:400])
+            output.append(out if isinstance(content, str) else {**out, "content": content_text(out)})
+        else:
+            raise ModelBehaviorError(f"{who} returned an output item the runner does not "
+                                     f"understand: {out!r}"[:400])
+    usage = raw.usage if isinstance(raw.usage, Usage) else Usage(requests=1)
+    return replace(raw, output=output, usage=usage)
 
 
 async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfig,
@@ -476,6 +684,7 @@ async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfi
     instructions = await agent.get_system_prompt(ctx)
     tools = await agent.get_enabled_tools(ctx)
     handoffs = await agent.get_enabled_handoffs(ctx)
+    _check_unique_tool_names(agent, tools, handoffs)
     request = ModelRequest(
         agent_name=agent.name, instructions=instructions,
         handoff_instructions=handoff_instructions_block(handoffs) if cfg.handoff_instructions else None,
@@ -491,6 +700,18 @@ def preview_request(agent: Agent, input: str | list[TResponseInputItem] = (), *,
     """The request ``agent`` would send for ``input``, without calling any model (for inspectors)."""
     return run_sync(build_request(agent, RunContextWrapper(context), run_config or RunConfig(),
                                   normalize_input(input if isinstance(input, str) else list(input))))[0]
+
+
+def _check_unique_tool_names(agent: Agent, tools: list[Any], handoffs: list[Handoff[Any]]) -> None:
+    """Two tools the model would see under one name: refuse (also when handoffs were assigned
+    after the Agent was built, which the constructor cannot see)."""
+    seen: dict[str, str] = {}
+    for name, what in ([(t.name, f"function tool {t.name!r}") for t in tools]
+                       + [(h.tool_name, f"handoff to {h.agent_name!r}") for h in handoffs]):
+        if name in seen:
+            raise UserError(f"Agent {agent.name!r}: tool name {name!r} is used twice: by "
+                            f"{seen[name]} and by {what}. Give one of them a tool_name_override.")
+        seen[name] = what
 
 
 def _history(data: HandoffInputData) -> list[TResponseInputItem]:

@@ -45,7 +45,7 @@ def test_handoff_call_then_text_reply_and_what_went_over_the_wire():
     # the second request maps our items back to chat messages
     assert second["messages"][1:] == [
         {"role": "user", "content": "refund please"},
-        {"role": "assistant", "content": None, "tool_calls": [
+        {"role": "assistant", "content": "", "tool_calls": [  # "" not null: llama.cpp rejects null
             {"id": "call_0", "type": "function", "function": {"name": "transfer_to_billing", "arguments": "{   }"}}]},
         {"role": "tool", "tool_call_id": "call_0", "content": '{"assistant": "Billing"}'}]
     assert second["messages"][0]["content"] == "Bill."

@@ -132,7 +132,7 @@ def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[di
             if last is not None and last["role"] == "assistant":
                 last.setdefault("tool_calls", []).append(call)
             else:
-                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+                messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
         elif kind == "function_call_output":
             out = item.get("output")
             messages.append({"role": "tool", "tool_call_id": item["call_id"],

@@ -7,13 +7,24 @@ Works with OpenAI and any OpenAI-compatible server (Ollama, vLLM, llama.cpp serv
     OpenAIChatModel("gpt-4o", client=my_async_openai_client)
 
 Retries and timeouts are the client's own (``max_retries``, ``timeout``). Failures become
-:class:`~handoff_nb.errors.ModelError` with a message naming the model, the server and the cause
--- never the API key. ``openai`` is imported when this class is first used, not before.
+:class:`~handoff_nb.errors.ModelError` with a message naming the model, the server and the whole
+cause (the openai exception is chained as ``__cause__``: request id, headers) -- never the API key.
+``openai`` is imported when this class is first used, not before.
+
+**Any event loop.** An ``AsyncOpenAI`` client (its httpx pool) belongs to the event loop it was
+first used on. One model serves ``await Runner.run`` in a notebook, ``Runner.run_sync``,
+``asyncio.run(...)`` and other threads: it keeps one client per event loop (copies of the given
+client) and closes each when its loop shuts down (``asyncio.run``'s and handoff_nb's own loops run
+``shutdown_asyncgens``, which closes the client). A client you passed in is never closed for you.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
+import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +43,7 @@ class OpenAIChatModel:
         if not isinstance(model, str) or not model.strip():
             raise UserError(f"OpenAIChatModel needs a model name, got {model!r}")
         self.model = model
+        _given = {"client"} if client is not None else set()
         if client is None:
             try:
                 from openai import AsyncOpenAI
@@ -51,7 +63,32 @@ class OpenAIChatModel:
                 kwargs["timeout"] = timeout
             client = AsyncOpenAI(**kwargs)
         self.client = client
+        self._owns_client = "client" not in _given
         self._key = getattr(client, "api_key", None)
+        self._secrets = _header_secrets(client)
+        self._clients: dict[int, tuple[weakref.ref[Any], Any, Any]] = {}
+        self._clients_lock = threading.Lock()
+        self._template_used = False
+
+    def _client_for_loop(self) -> Any:
+        """This event loop's client (see the module docstring)."""
+        loop = asyncio.get_running_loop()
+        with self._clients_lock:
+            for key in [k for k, (ref, _c, _g) in self._clients.items() if ref() is None]:
+                del self._clients[key]
+            entry = self._clients.get(id(loop))
+            if entry is not None and entry[0]() is loop:
+                return entry[1]
+            if not self._template_used:
+                self._template_used = True
+                client, ours = self.client, self._owns_client
+            else:
+                client, ours = _fresh_copy(self.client), True
+            closer = _close_with_loop(client) if ours else None
+            self._clients[id(loop)] = (weakref.ref(loop), client, closer)
+        if closer is not None:
+            loop.create_task(closer.__anext__())  # parks the generator until shutdown_asyncgens
+        return client
 
     @property
     def server(self) -> str:
@@ -68,27 +105,37 @@ class OpenAIChatModel:
         body = request.chat_payload(self.model, merge_extra_body=False)
         if request.model_settings.extra_body:
             body["extra_body"] = request.model_settings.extra_body
+        client = self._client_for_loop()
         try:
-            completion = await self.client.chat.completions.create(**body)
+            completion = await client.chat.completions.create(**body)
         except openai.APITimeoutError as e:
-            raise self._error("the request timed out", e) from None
+            raise self._error("the request timed out", e) from e
         except openai.APIConnectionError as e:
-            raise self._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from None
+            raise self._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from e
         except openai.APIStatusError as e:
-            raise self._error(f"HTTP {e.status_code}: {_short(e)}", e) from None
+            raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
         except openai.OpenAIError as e:
-            raise self._error(f"{type(e).__name__}: {e}", e) from None
+            raise self._error(f"{type(e).__name__}: {e}", e) from e
         return self._to_response(completion)
 
-    def _error(self, what: str, cause: Exception) -> ModelError:
-        err = ModelError(scrub(f"model {self.model!r} at {self.server}: {what}", self._key))
+    def _error(self, what: str, cause: Exception | None) -> ModelError:
+        err = ModelError(scrub(f"model {self.model!r} at {self.server}: {what}", self._key,
+                               *self._secrets))
         err.status_code = getattr(cause, "status_code", None)  # type: ignore[attr-defined]
+        err.request_id = getattr(cause, "request_id", None)  # type: ignore[attr-defined]
         return err
 
     def _to_response(self, completion: Any) -> ModelResponse:
+        if isinstance(completion, (str, bytes)) or not hasattr(completion, "choices"):
+            text = completion.decode("utf-8", "replace") if isinstance(completion, bytes) else str(completion)
+            raise self._error("the server answered 200 but not with a Chat Completions JSON body "
+                              f"(is base_url right, or is a proxy/login page in the way?): "
+                              f"{' '.join(text.split())[:300]!r}", None)
         if not completion.choices:
-            raise ModelError(f"model {self.model!r} at {self.server}: the response has no choices")
+            raise self._error("the response has no choices", None)
         msg = completion.choices[0].message
+        if msg is None:
+            raise self._error("the response's first choice has no message", None)
         output: list[dict[str, Any]] = []
         if msg.content:
             output.append({"role": "assistant", "content": msg.content})
@@ -105,10 +152,45 @@ class OpenAIChatModel:
                              response_id=getattr(completion, "id", None))
 
 
-def _short(e: Any) -> str:
+MAX_ERROR_CHARS = 4000
+"""A server's error message is shown whole up to this (the cause is often on its last line)."""
+
+
+def _message(e: Any) -> str:
     body = getattr(e, "body", None)
     if isinstance(body, dict):
         err = body.get("error", body)
         if isinstance(err, dict) and err.get("message"):
-            return str(err["message"])[:300]
-    return str(getattr(e, "message", e))[:300]
+            return str(err["message"])[:MAX_ERROR_CHARS]
+        if isinstance(err, str):
+            return err[:MAX_ERROR_CHARS]
+    return str(getattr(e, "message", e))[:MAX_ERROR_CHARS]
+
+
+def _header_secrets(client: Any) -> list[str]:
+    """Values of secret-bearing custom headers (``api-key``, ``x-api-key``...) the client sends."""
+    from .._secrets import _SECRET_HEADERS
+    headers = getattr(client, "_custom_headers", None) or getattr(client, "default_headers", None) or {}
+    out = []
+    for k, v in dict(headers).items():
+        if str(k).lower() in _SECRET_HEADERS and isinstance(v, str) and len(v) >= 6:
+            out.append(v.split(" ", 1)[-1] if v.lower().startswith("bearer ") else v)
+    return out
+
+
+def _fresh_copy(client: Any) -> Any:
+    """The same client settings over a new connection pool (``copy()`` alone shares the pool,
+    which is bound to the loop it was first used on)."""
+    import openai
+    return client.copy(http_client=openai.DefaultAsyncHttpxClient())
+
+
+async def _close_with_loop(client: Any) -> AsyncIterator[None]:
+    """Parked on a loop until its shutdown_asyncgens(): then the client is closed on that loop."""
+    try:
+        yield
+    finally:
+        try:
+            await client.close()
+        except Exception:  # pragma: no cover - best effort at shutdown
+            pass
