@@ -6,9 +6,13 @@ import os
 import re
 from typing import Any
 
+# Secrets by what they are, never ordinary words ("sk-learn-contrib", "bearer bonds" survive):
 _KEY_PATTERNS = [
-    re.compile(r"\bsk-[A-Za-z0-9_\-*]{6,}"),          # OpenAI-style keys (also masked echoes)
-    re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._\-]{8,}"),  # Authorization headers
+    # OpenAI-style keys and the masked echoes servers send back ("sk-proj-****...1234"): 20+
+    # characters after "sk-", at least one of them a digit or "*"
+    re.compile(r"\bsk-(?=[A-Za-z0-9_\-*]*[\d*])[A-Za-z0-9_\-*]{20,}"),
+    # a bearer token as sent in an Authorization header (16+ token characters with a digit)
+    re.compile(r"(?i)\b(bearer)\s+(?=[A-Za-z0-9._~+/\-]*\d)[A-Za-z0-9._~+/\-]{16,}=*"),
 ]
 _SECRET_HEADERS = {"authorization", "api-key", "x-api-key", "openai-api-key", "cookie"}
 

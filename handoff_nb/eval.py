@@ -82,42 +82,108 @@ class CaseResult:
         return str(first.get("decision_kind") or "lexical")
 
 
+def _read_text(path: pathlib.Path) -> str:
+    """A case file's text: UTF-8 (with or without a BOM), else Windows-1252/Latin-1."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        import warnings
+        warnings.warn(f"{path.name} is not UTF-8; read it as {encoding}", UserWarning, stacklevel=3)
+        return text
+    raise UserError(f"{path}: cannot decode the file as UTF-8 or Latin-1")  # pragma: no cover
+
+
 def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
     """Cases from a CSV/JSONL path, or a list of Case / dicts / (message, expected) pairs.
 
-    ``expected`` may be an agent name or a path "A > B > C" (or a list)."""
+    ``expected`` may be an agent name or a path "A > B > C" (or a list). Files may be UTF-8 (with
+    a BOM) or Latin-1; a bad row is a UserError naming the file and its line; an empty source is
+    an error, not a report with accuracy 0."""
+    where = "cases"
+    line_of: list[int] = []
     if isinstance(source, (str, pathlib.Path)):
         path = pathlib.Path(source)
+        where = path.name
         if not path.exists():
             raise UserError(f"no case file at {path}")
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
         if path.suffix == ".csv":
-            rows: list[Any] = list(csv.DictReader(io.StringIO(text)))
+            reader = csv.DictReader(io.StringIO(text))
+            rows: list[Any] = []
+            for row in reader:
+                rows.append({(k or "").strip().lower(): v for k, v in row.items()})
+                line_of.append(reader.line_num)
+            if reader.fieldnames is not None and "message" not in [(f or "").strip().lower()
+                                                                   for f in reader.fieldnames]:
+                raise UserError(f"{where}: the CSV header needs a 'message' column (and 'expected'), "
+                                f"got {reader.fieldnames}")
         elif path.suffix in (".jsonl", ".ndjson"):
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            rows = []
+            for n, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{where}, line {n}: not valid JSON ({e.msg} at column {e.colno}): "
+                                    f"{line[:80]!r}") from None
+                line_of.append(n)
         else:
             raise UserError(f"case files must be .csv or .jsonl, got {path.name}")
     else:
         rows = list(source)
     cases = []
     for i, row in enumerate(rows):
+        at = f"{where}, line {line_of[i]}" if line_of else f"case {i}"
         if isinstance(row, Case):
             cases.append(row)
             continue
         if isinstance(row, (tuple, list)) and len(row) == 2:
             row = {"message": row[0], "expected": row[1]}
-        if not isinstance(row, dict) or not row.get("message"):
-            raise UserError(f"case {i}: needs a message and an expected agent or path, got {row!r}")
+        message = row.get("message") if isinstance(row, dict) else None
+        if isinstance(message, (int, float)) and not isinstance(message, bool):
+            message = str(message)
+        if not isinstance(message, str) or not message.strip():
+            raise UserError(f"{at}: needs a message (text) and an expected agent or path, got {row!r}"[:300])
         expected = row.get("expected_path") or row.get("expected")
         if not expected:
-            raise UserError(f"case {i} ({row['message'][:40]!r}): no expected agent or path")
+            raise UserError(f"{at} ({message[:40]!r}): no expected agent or path")
         if isinstance(expected, str) and ">" in expected:
             expected = [p.strip() for p in expected.split(">")]
         is_path = isinstance(expected, (list, tuple))
-        cases.append(Case(message=str(row["message"]), expected=None if is_path else str(expected),
-                          expected_path=tuple(expected) if is_path else None,
+        cases.append(Case(message=message, expected=None if is_path else str(expected).strip(),
+                          expected_path=tuple(str(p) for p in expected) if is_path else None,
                           id=str(row.get("id") or i), note=str(row.get("note") or "")))
+    if not cases:
+        raise UserError(f"{where}: no cases (an empty file or list)")
     return cases
+
+
+def check_labels(agent: Agent, cases: Sequence[Case]) -> None:
+    """Every expected agent must be reachable from ``agent``; else a UserError naming the labels
+    that match no agent (a typo would otherwise read as accuracy 0)."""
+    known = {a.name for a in agent.walk()}
+    unknown: dict[str, int] = {}
+    for c in cases:
+        for name in (c.expected_path or (c.expected_final,)):
+            if name not in known:
+                unknown[name] = unknown.get(name, 0) + 1
+    if unknown:
+        import difflib
+        hints = []
+        for name, n in unknown.items():
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hints.append(f"{name!r} ({n} case{'s' if n > 1 else ''}"
+                         + (f"; did you mean {close[0]!r}?" if close else "") + ")")
+        raise UserError(f"expected labels that name no agent reachable from {agent.name!r}: "
+                        f"{', '.join(hints)}. Agents: {', '.join(sorted(known))}")
 
 
 class RoutingReport:
@@ -153,7 +219,9 @@ class RoutingReport:
 
     @property
     def confusion(self) -> dict[str, dict[str, int]]:
-        """confusion[expected][actual] = count (final agents; errors under "(error)")."""
+        """confusion[expected][actual] = count (final agents; errors under "(error)").
+
+        One pass over the results; the views call it once (linear in cases, not labels^2 x cases)."""
         labels = self.labels
         table = {e: {a: 0 for a in labels} for e in labels}
         for r in self.results:
@@ -163,13 +231,17 @@ class RoutingReport:
     @property
     def per_route(self) -> dict[str, dict[str, float]]:
         """Precision, recall and support per final agent."""
+        return self._per_route(self.confusion)
+
+    @staticmethod
+    def _per_route(confusion: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
         out = {}
-        for label in self.labels:
+        for label in confusion:
             if label == ERROR_LABEL:
                 continue
-            tp = sum(1 for r in self.results if r.final_agent == label and r.case.expected_final == label)
-            predicted = sum(1 for r in self.results if r.final_agent == label)
-            actual = sum(1 for r in self.results if r.case.expected_final == label)
+            tp = confusion[label][label]
+            predicted = sum(row[label] for row in confusion.values())
+            actual = sum(confusion[label].values())
             out[label] = {"precision": tp / predicted if predicted else 0.0,
                           "recall": tp / actual if actual else 0.0, "support": actual}
         return out
@@ -223,26 +295,28 @@ class RoutingReport:
 
     def __str__(self) -> str:
         lines = [self.summary(), f"by decision kind: {self.kinds_summary()}"]
-        labels = self.labels
+        confusion = self.confusion
+        labels = list(confusion)
         width = max(len(x) for x in labels) if labels else 8
         lines.append(" " * (width + 2) + " ".join(f"{x[:10]:>10}" for x in labels) + "   <- actual")
         for e in labels:
-            lines.append(f"{e:>{width}}  " + " ".join(f"{self.confusion[e][a]:>10}" for a in labels))
+            lines.append(f"{e:>{width}}  " + " ".join(f"{confusion[e][a]:>10}" for a in labels))
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        labels = self.labels
+        confusion = self.confusion
+        labels = list(confusion)
         head = "".join(f"<th>{html.escape(a)}</th>" for a in labels)
         rows = []
         for e in labels:
             cells = "".join(
-                f"<td style='text-align:right;{'background:#dcfce7' if a == e and self.confusion[e][a] else ('background:#fee2e2' if self.confusion[e][a] else '')}'>"
-                f"{self.confusion[e][a]}</td>" for a in labels)
+                f"<td style='text-align:right;{'background:#dcfce7' if a == e and confusion[e][a] else ('background:#fee2e2' if confusion[e][a] else '')}'>"
+                f"{confusion[e][a]}</td>" for a in labels)
             rows.append(f"<tr><th>{html.escape(e)}</th>{cells}</tr>")
         per = "".join(f"<tr><td>{html.escape(k)}</td><td>{v['precision']:.2f}</td><td>{v['recall']:.2f}</td>"
-                      f"<td>{v['support']}</td></tr>" for k, v in self.per_route.items())
+                      f"<td>{v['support']}</td></tr>" for k, v in self._per_route(confusion).items())
         wrong = "".join(f"<li>{html.escape(r.case.message[:120])} — expected {html.escape(r.case.expected_final)}, "
                         f"got {html.escape(' → '.join(r.path) or '-')}"
                         f"{' (' + html.escape(r.error[:120]) + ')' if r.error else ''}</li>" for r in self.wrong[:30])
@@ -270,6 +344,7 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     if concurrency < 1:
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
     case_list = load_cases(cases)
+    check_labels(agent, case_list)
     config = run_config or RunConfig()
     if model is not None:
         config = RunConfig(**{**config.__dict__, "model": model})

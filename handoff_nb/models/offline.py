@@ -44,10 +44,12 @@ PHRASES = [(r"\blast time\b", " lasttime "), (r"\bmoney back\b", " refund "),
            (r"\bhow (do|can) (i|we)\b", " howto "), (r"\bhow[- ]to\b", " howto "), (r"\bwon'?t (load|open|start)\b", " broken "),
            (r"\b(\d+)[- ](person|people|seat|user)s?\b", r" \1 team ")]
 EXTRA_CONCEPTS = {stem("lasttime"): {"escalate"}, "howto": {"howto"}}
-AMOUNT = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:dollars|usd|eur|euros)\b",
-                    re.I)
-IDENT = re.compile(r"#?\b[A-Za-z]*\d[\w-]*")
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# Every pattern is bounded (no unbounded repeat next to another that can match the same text):
+# a 16,000-digit message costs linear time, not quadratic.
+AMOUNT = re.compile(r"[$€£]\s?\d[\d,]{0,15}(?:\.\d{1,4})?"
+                    r"|(?<![\d,.])\d[\d,]{0,15}(?:\.\d{1,4})?\s?(?:dollars|usd|eur|euros)\b", re.I)
+IDENT = re.compile(r"#?\b[A-Za-z]{0,20}\d[\w-]{0,40}")
+NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,10})?")
 
 
 def _prep(text: str) -> str:
@@ -346,7 +348,7 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
         semantic.show_hint_once()
         return None, {"available": False, "hint": semantic.SEMANTIC_HINT}
     by_name = {r.tool_name: r for r in routes}
-    q = semantic.embed([message], "query", embedder)[0]
+    q = semantic.embed([message[:2000]], "query", embedder)[0]  # the model reads 512 tokens
     rows = []
     for d in open_handoffs:
         pieces = [p for p in by_name[d["tool_name"]].pieces if p[0] in ROUTE_SOURCES]
