@@ -11,6 +11,8 @@ handoffs taken are numbered by step.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -118,9 +120,19 @@ def highlight_state(model: GraphModel) -> dict[str, Any]:
             "taken": {k: v for k, v in model.taken.items()}}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MAX_ATTR = 2000
+"""Longest attribute value written to DOT (tooltips of 20 KB names make dot fail)."""
+
+
 def dot_escape(text: str) -> str:
-    """Escape text for a double-quoted DOT string (backslashes, quotes, newlines)."""
-    return (str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
+    """Escape text for a double-quoted DOT string (backslashes, quotes, newlines). Control
+    characters (NUL, ESC...) become visible symbols (U+2400 block): they are not valid in SVG/XML."""
+    text = str(text)
+    if len(text) > MAX_ATTR:
+        text = text[: MAX_ATTR - 1] + "…"
+    text = _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group(0))) if m.group(0) != "\x7f" else "\u2421", text)
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "")
             .replace("\n", "\\n"))
 
 
@@ -133,12 +145,20 @@ def _attrs(**kw: Any) -> str:
     return ", ".join(f'{k}="{dot_escape(v)}"' for k, v in kw.items() if v is not None)
 
 
-def graph_dot(model: GraphModel, *, static_highlight: bool = True) -> str:
+DENSE_EDGES = 120
+"""From this many handoff edges on, graphs are drawn compact (labels in tooltips, straight edges):
+dot's layout time grows fast with labelled edges (500 of them: over a minute)."""
+
+
+def graph_dot(model: GraphModel, *, static_highlight: bool = True, compact: bool | None = None) -> str:
     """The DOT source for ``model``. With ``static_highlight`` the run's highlight and step numbers
-    are drawn into the layout; without, they are left to a GraphView's CSS."""
+    are drawn into the layout; without, they are left to a GraphView's CSS. ``compact`` (default:
+    for graphs of :data:`DENSE_EDGES` edges or more) leaves edge labels to tooltips."""
+    if compact is None:
+        compact = sum(1 for e in model.edges if e.kind != "tool") >= DENSE_EDGES
     c = COLORS
     lines = ["digraph handoffs {",
-             f'  graph [{_attrs(rankdir="LR", bgcolor="transparent", fontname=FONT, pad="0.2", nodesep="0.35", ranksep="0.6")}];',
+             f'  graph [{_attrs(rankdir="LR", bgcolor="transparent", fontname=FONT, pad="0.2", nodesep="0.35", ranksep="0.6", splines="line" if compact else None)}];',
              f'  node [{_attrs(fontname=FONT, fontsize="12", color=c["agent_line"], fontcolor=c["text"])}];',
              f'  edge [{_attrs(fontname=FONT, fontsize="10", color=c["edge"], fontcolor=c["edge"])}];']
     for n in model.nodes:
@@ -166,12 +186,13 @@ def graph_dot(model: GraphModel, *, static_highlight: bool = True) -> str:
         if "disabled" in e.cues or "conditional" in e.cues:
             style.append("dotted")
             color = c["disabled"]
-        attrs = dict(id=f"edge_{e.id}", label=label, color=color, fontcolor=color, penwidth=pen,
-                     style=",".join(style) or None, tooltip=e.tool_name)
+        attrs = dict(id=f"edge_{e.id}", label=None if compact else label, color=color,
+                     fontcolor=color, penwidth=pen, style=",".join(style) or None,
+                     tooltip=label.replace("\n", " ") if compact else e.tool_name)
         if static_highlight and e.id in model.taken:
             steps = ", ".join(str(s) for s in model.taken[e.id])
             attrs.update(color=c["taken"], fontcolor=c["taken"], penwidth="3",
-                         label=f"step {steps}: " + label)
+                         label=f"step {steps}" if compact else f"step {steps}: " + label)
         lines.append(f"  {e.source} -> {e.target} [{_attrs(**attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

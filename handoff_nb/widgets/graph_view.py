@@ -28,7 +28,7 @@ class GraphView(anywidget.AnyWidget):
         source = graph_dot(self.model, static_highlight=False)
         try:
             svg = render_svg(source)
-        except DotUnavailable as e:
+        except DotUnavailable as e:  # also RenderFailed: dot errors and timeouts
             svg = f'<div>{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
         super().__init__(svg=svg, **kwargs)
         self.show(run)

@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as W
 
 from ..agent import Agent
-from ..render.html import prompt_html, svg_img, tools_html, wrap
+from ..render.html import preview_problem_html, prompt_html, svg_img, tools_html, wrap
 from ..run import RunConfig, preview_request
 from .graph_view import GraphView
 
@@ -32,9 +32,14 @@ class Inspector(W.VBox):
 
     def refresh(self) -> None:
         agent = self.selected
-        req = preview_request(agent, context=self.context, run_config=self.run_config)
-        self.prompt.value = wrap(prompt_html(req))
-        self.tools.value = wrap(tools_html(req))
+        try:
+            req = preview_request(agent, context=self.context, run_config=self.run_config)
+        except Exception as e:  # dynamic instructions / is_enabled needing a context not given yet
+            self.prompt.value = wrap(preview_problem_html(agent, e))
+            self.tools.value = ""
+        else:
+            self.prompt.value = wrap(prompt_html(req))
+            self.tools.value = wrap(tools_html(req))
         self.graph.highlight = {"active": self.graph.model.agent_ids.get(id(agent)), "visited": [], "taken": {}}
         try:
             from ..lint import lint

@@ -16,7 +16,7 @@ from .._util import run_sync
 from ._background import spawn
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
-from ..render.html import (context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
+from ..render.html import (preview_problem_html, context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
                            transcript_html, transcript_text, why_html, wrap)
 from ..run import Run, RunConfig, Runner, Step, preview_request
 from .graph_view import GraphView
@@ -247,13 +247,23 @@ class Stepper(W.VBox):
 
     def _render_inspector(self) -> None:
         step = self.selected_step()
-        if step is not None and step.request is not None:
-            request = step.request
-        elif self.run is not None:
-            request = self.run.preview_next_request()
-        else:
-            request = preview_request(self.agent, context=self.context, run_config=self.run_config)
         p = self.panes
+        try:
+            if step is not None and step.request is not None:
+                request = step.request
+            elif self.run is not None:
+                request = self.run.preview_next_request()
+            else:
+                request = preview_request(self.agent, context=self.context, run_config=self.run_config)
+        except Exception as e:  # e.g. dynamic instructions that need a context not given yet
+            agent = self.run.current_agent if self.run is not None else self.agent
+            problem = wrap(preview_problem_html(agent, e))
+            for name in ("Prompt", "Tools", "Request"):
+                p[name].value = problem
+            p["History passed"].value = wrap(history_diff_html(step.handoff if step else None))
+            p["Context"].value = wrap(context_html(step.context_after if step is not None else self.context))
+            p["Why"].value = wrap(why_html(step))
+            return
         p["Prompt"].value = wrap(prompt_html(request))
         p["Tools"].value = wrap(tools_html(request))
         p["Request"].value = wrap(request_html(step) if step is not None else
