@@ -86,9 +86,18 @@ def is_tool_input_item(item: TResponseInputItem) -> bool:
     return item.get("type") in ("function_call", "function_call_output")
 
 
+_ATOMIC = (str, int, float, bool, type(None))
+
+
+def _copy_item(item: TResponseInputItem) -> TResponseInputItem:
+    """A deep copy that only pays for nested values (content parts); flat items are dict copies."""
+    return {k: v if isinstance(v, _ATOMIC) else copy.deepcopy(v) for k, v in item.items()}
+
+
 def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInputItem, ...]
                     ) -> list[TResponseInputItem]:
-    """A string becomes one user message; a list of items is deep-copied and checked."""
+    """A string becomes one user message; a list of items is copied (nested values deeply, so
+    the caller's list is never changed by the run) and checked."""
     if isinstance(value, str):
         return [message("user", value)]
     out = []
@@ -97,7 +106,7 @@ def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInput
             from .errors import UserError
             raise UserError(f"input item {i} must be a dict such as "
                             f"{{'role': 'user', 'content': '...'}}, got {type(item).__name__}")
-        out.append(copy.deepcopy(item))
+        out.append(_copy_item(item))
     return out
 
 
