@@ -5,7 +5,8 @@
 
 Each scripted item answers one ``POST /v1/chat/completions``: a :func:`reply` (200 with a chat
 completion), :func:`status` (an error status with an OpenAI-style error body), or a callable
-``(request_json) -> item``. ``delay`` seconds are slept before answering. With ``repeat=True`` the
+``(request_json) -> item``. :func:`garbage` (a 200 that is not JSON, e.g. a proxy's HTML page) and :func:`reset` (the connection
+is reset without an answer) script broken servers. ``delay`` seconds are slept before answering. With ``repeat=True`` the
 last item answers every further request. ``srv.requests`` holds each received JSON body and
 ``srv.headers`` the headers. Binds 127.0.0.1 only.
 """
@@ -27,6 +28,11 @@ class Answer:
     body: dict[str, Any] = field(default_factory=dict)
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    """Send these bytes as the body instead of ``body`` as JSON."""
+    content_type: str = "application/json"
+    reset: bool = False
+    """Reset the connection (TCP RST) instead of answering."""
 
 
 def reply(content: str | None = None, tool_calls: Sequence[tuple[str, str]] = (), *,
@@ -48,6 +54,15 @@ def status(code: int, message: str = "error", *, delay: float = 0.0,
            retry_after_ms: int | None = None) -> Answer:
     headers = {"retry-after-ms": str(retry_after_ms)} if retry_after_ms is not None else {}
     return Answer(code, {"error": {"message": message, "type": "test_error", "code": code}}, delay, headers)
+
+
+def garbage(text: str = "<html>Please sign in to the proxy</html>", *, code: int = 200,
+            content_type: str = "text/html", delay: float = 0.0) -> Answer:
+    return Answer(code, {}, delay, raw=text.encode("utf-8"), content_type=content_type)
+
+
+def reset(*, delay: float = 0.0) -> Answer:
+    return Answer(0, {}, delay, reset=True)
 
 
 class FakeOpenAIServer:
@@ -100,10 +115,18 @@ class FakeOpenAIServer:
                 answer = outer._next(body)
                 if answer.delay:
                     time.sleep(answer.delay)
-                data = json.dumps(answer.body).encode()
+                if answer.reset:
+                    import socket
+                    import struct
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
                 try:
                     self.send_response(answer.status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", answer.content_type)
                     self.send_header("content-length", str(len(data)))
                     for k, v in answer.headers.items():
                         self.send_header(k, v)
