@@ -166,7 +166,7 @@ class OfflineModel:
             best, kind = by_language, "language"
         elif len(open_handoffs) >= 2 and self.semantic and (
                 best is None or (best["kind"] == "handoff" and len(best["matched"]) == 1
-                                 and best["score"] < WEAK_LEXICAL)):
+                                 and "~" not in best["matched"][0] and best["score"] < WEAK_LEXICAL)):
             # words left the choice open (or rest on one word): compare meanings.
             # A lone handoff (an escalation) stays lexical.
             choice, info = _semantic_choice(message, routes, open_handoffs, request, received)
@@ -310,7 +310,8 @@ CHAT_MARGIN = 0.022
 """E5 similarities are compressed (most pairs 0.7-0.85): a route must come within this of the
 nearest small-talk anchor to be taken; below it the message has no clear request (stay)."""
 WEAK_LEXICAL = 2.5
-"""A lexical choice resting on one word and scoring below this may be overruled by meaning..."""
+"""A lexical choice resting on one literal word (not a curated concept match such as
+"error~bug") and scoring below this may be overruled by meaning..."""
 OVERRULE_MARGIN = 0.008
 """...when another route is at least this much nearer in meaning."""
 ROUTE_SOURCES = ("name", "handoff_description", "tool_description", "description", "rule")
