@@ -61,15 +61,17 @@ def test_load_cases_from_csv_jsonl_and_pairs(tmp_path):
         load_cases(txt)
 
 
-def test_bundled_set_specific_beats_vague_on_the_offline_model():
+def test_bundled_set_specific_beats_vague_on_the_offline_model(words_only):
+    """By words alone the gap is wide (0.90 vs 0.70); with the semantic engine it narrows (a name
+    like BillingSpecialist carries meaning even behind "Billing stuff"): see test_semantic.py."""
     cases = bundled_cases()
     assert len(cases) >= 60
     labels = {c.expected_final for c in cases}
     assert labels == {"BillingSpecialist", "TechnicalSupport", "SalesSpecialist", "EscalationManager", "TriageAgent"}
     cmp = compare_variants({"specific": customer_service(), "vague": customer_service("vague")}, cases)
     specific, vague = cmp.reports["specific"], cmp.reports["vague"]
-    assert specific.accuracy >= vague.accuracy + 0.1
-    assert specific.accuracy >= 0.8
+    assert specific.accuracy >= vague.accuracy + 0.15
+    assert specific.accuracy >= 0.9
     assert cmp.changed and all(c["specific"] != c["vague"] for c in cmp.changed)
     r = specific.results[0]
     assert r.handoff_inputs and r.handoff_inputs[0]["amount_mentioned"] == "$49.99"
