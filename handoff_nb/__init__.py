@@ -12,12 +12,18 @@ from .agent import Agent
 from .context import RunContextWrapper, Usage
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
                      ModelError, ReplayMismatch, ScriptExhausted, UserError)
-from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, handoff
+from .handoffs import (Handoff, HandoffInputData, HandoffInputFilter, default_handoff_history_mapper,
+                       handoff, nest_handoff_history)
 from .items import (HandoffCallItem, HandoffOutputItem, ItemHelpers, MessageOutputItem, RunItem,
                     ToolCallItem, ToolCallOutputItem, TResponseInputItem)
+from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
+                            StreamEvent)
+from .streaming import RunResultStreaming
+from .tracing import (add_trace_processor, custom_span, gen_trace_id, get_current_trace,
+                      set_trace_processors, set_tracing_disabled, trace)
 from .lifecycle import AgentHooks, RunHooks
 from .model_settings import ModelSettings
-from .models.interface import Model, ModelRequest, ModelResponse
+from .models.interface import CallModelData, Model, ModelInputData, ModelRequest, ModelResponse
 from .models.provider import set_default_model, set_default_openai_client, set_default_openai_key
 from .result import RunResult
 from .run import DEFAULT_MAX_TURNS, HandoffRecord, Run, RunConfig, Runner, Step
@@ -26,6 +32,10 @@ from .tools import FunctionTool, function_tool
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentUpdatedStreamEvent", "CallModelData", "ModelInputData", "RawResponsesStreamEvent",
+    "RunItemStreamEvent", "RunResultStreaming", "StreamEvent", "add_trace_processor", "custom_span",
+    "default_handoff_history_mapper", "gen_trace_id", "get_current_trace", "nest_handoff_history",
+    "set_trace_processors", "set_tracing_disabled", "trace",
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",

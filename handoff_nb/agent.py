@@ -38,6 +38,9 @@ class Agent(Generic[TContext]):
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     tools: list[FunctionTool] = field(default_factory=list)
     hooks: AgentHooks[TContext] | None = None
+    reset_tool_choice: bool = True
+    """As in the SDK: after this agent called a function tool, later requests in the run drop a
+    forced ``tool_choice`` (so a server that obeys it does not loop until max_turns)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():

@@ -343,6 +343,8 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
                             escalation: Callable[[str], bool] | None = None) -> RoutingReport:
     if concurrency < 1:
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
+    from .sdk import maybe_from_sdk
+    agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     case_list = load_cases(cases)
     check_labels(agent, case_list)
     config = run_config or RunConfig()

@@ -39,6 +39,9 @@ class HandoffInputData:
     pre_handoff_items: tuple[RunItem, ...]
     new_items: tuple[RunItem, ...] = ()
     run_context: RunContextWrapper[Any] | None = None
+    input_items: tuple[RunItem, ...] | None = None
+    """When set, the next agent's model sees these instead of ``new_items``; ``new_items`` stay
+    in the run's result (``new_items``, ``to_input_list()``), as in the SDK."""
 
     def clone(self, **changes: Any) -> HandoffInputData:
         return replace(self, **changes)
@@ -74,6 +77,8 @@ class Handoff(Generic[TContext]):
     input_filter: HandoffInputFilter | None = None
     is_enabled: bool | Callable[..., Any] = True
     strict_json_schema: bool = True
+    nest_handoff_history: bool | None = None
+    """Pass the history as one summary message (None: follow RunConfig.nest_handoff_history)."""
     tool_name_overridden: bool = False
     tool_description_overridden: bool = False
     _adapter: Any = field(default=None, repr=False, compare=False)
@@ -151,7 +156,8 @@ def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
             input_filter: HandoffInputFilter | None = None,
             is_enabled: bool | Callable[..., Any] = True, *, description: str | None = None,
             tool_name: str | None = None, tool_description: str | None = None,
-            strict_json_schema: bool = True) -> Handoff[Any]:
+            strict_json_schema: bool = True, nest_handoff_history: bool | None = None
+            ) -> Handoff[Any]:
     """Create a :class:`Handoff` to ``agent``.
 
     ``description`` is the short label for the HANDOFF_INSTRUCTIONS block (seed 000);
@@ -202,5 +208,46 @@ def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
         input_json_schema=schema, agent_name=agent.name, agent=agent, description=description,
         on_handoff=on_handoff, input_type=input_type, input_filter=input_filter,
         is_enabled=is_enabled, strict_json_schema=strict_json_schema,
+        nest_handoff_history=nest_handoff_history,
         tool_name_overridden=name_override is not None,
         tool_description_overridden=desc_override is not None, _adapter=adapter)
+
+
+# -- nested handoff history (the SDK's nest_handoff_history) ------------------------------------
+
+HISTORY_PREAMBLE = ("For context, here is the conversation so far between the user and the "
+                    "previous agent:")
+HISTORY_START, HISTORY_END = "<CONVERSATION HISTORY>", "</CONVERSATION HISTORY>"
+
+
+def _transcript_line(item: TResponseInputItem) -> str:
+    role, content = item.get("role"), item.get("content")
+    if isinstance(role, str) and (content is None or isinstance(content, str)) and "\n" not in (content or ""):
+        return f"{role}: {content or ''}"
+    return json.dumps({k: v for k, v in item.items() if k != "provider_data"}, ensure_ascii=False,
+                      default=str)
+
+
+def default_handoff_history_mapper(transcript: list[TResponseInputItem]) -> list[TResponseInputItem]:
+    """One assistant message that summarises ``transcript`` as numbered lines between
+    ``<CONVERSATION HISTORY>`` markers (the SDK's default format)."""
+    lines = [f"{i + 1}. {_transcript_line(item)}" for i, item in enumerate(transcript)]
+    content = "\n".join([HISTORY_PREAMBLE, HISTORY_START, *(lines or ["(no previous turns recorded)"]),
+                         HISTORY_END])
+    return [{"role": "assistant", "content": content}]
+
+
+def nest_handoff_history(handoff_input_data: HandoffInputData, *,
+                         history_mapper: Callable[[list[TResponseInputItem]], list[TResponseInputItem]]
+                         | None = None) -> HandoffInputData:
+    """The next agent gets the whole transcript so far (history, earlier items, this turn's
+    items) as ``history_mapper(transcript)`` -- by default one summary message -- instead of the
+    raw items; ``new_items`` stay in the run's result (``input_items`` is set to nothing)."""
+    from .items import normalize_input
+    data = handoff_input_data
+    history = normalize_input(data.input_history if isinstance(data.input_history, str)
+                              else list(data.input_history))
+    transcript = history + [i.to_input_item() for i in (*data.pre_handoff_items, *data.new_items)]
+    mapper = history_mapper or default_handoff_history_mapper
+    nested = list(mapper(transcript))
+    return data.clone(input_history=tuple(nested), pre_handoff_items=(), input_items=())

@@ -1,14 +1,19 @@
 """Run items: what a run generates, mirroring the SDK's item classes.
 
-The raw item of every run item is a plain dict in the SDK's *input item* shape, so
-``item.to_input_item()`` is a copy of it and ``RunResult.to_input_list()`` can feed the next run:
+The raw item of every run item is a dict in the SDK's *input item* shape, so
+``item.to_input_item()`` is a copy of it and ``RunResult.to_input_list()`` can feed the next run
+(of handoff_nb or of the SDK):
 
-- assistant text: ``{"role": "assistant", "content": "..."}``
+- assistant text: ``{"role": "assistant", "content": "..."}`` (the SDK returns the Responses
+  shape, ``content`` a list of ``output_text`` parts; both are accepted as input everywhere, and
+  :func:`assistant_message` builds the SDK's). We keep the string form because seed 001's filter
+  reads ``msg.get("content", "").startswith(...)`` on the history -- a seed must run as written
+  (on the SDK itself that line fails once the history holds an assistant reply).
 - a tool or handoff call: ``{"type": "function_call", "call_id", "name", "arguments"}``
 - its output: ``{"type": "function_call_output", "call_id", "output"}``
 
-(The SDK's raw items are Responses API objects; plain dicts keep the shape while letting seed code
-such as ``msg.get("content", "")`` work on every item.)
+Raw items are :class:`RawItem` dicts: ``item.raw_item["name"]`` and ``item.raw_item.name`` both
+work, as with the SDK's Responses objects, and ``msg.get("content", "")`` works on every item.
 """
 
 from __future__ import annotations
@@ -23,15 +28,42 @@ if TYPE_CHECKING:  # pragma: no cover
 TResponseInputItem = dict[str, Any]
 
 
+class RawItem(dict):  # type: ignore[type-arg]
+    """A dict whose keys also read as attributes (``raw_item.name``, ``raw_item.call_id``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no {name!r} "
+                                 f"(keys: {', '.join(self)})") from None
+
+
+def assistant_message(text: str, item_id: str | None = None) -> RawItem:
+    """Assistant text as the SDK returns it (Responses ``message`` with one ``output_text`` part).
+    The id is derived from the text, so identical runs give identical items (replays match)."""
+    if item_id is None:
+        import hashlib
+        item_id = "msg_" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:24]
+    return RawItem({"id": item_id, "type": "message", "role": "assistant", "status": "completed",
+                    "content": [{"type": "output_text", "text": text, "annotations": []}]})
+
+
 @dataclass
 class _RunItemBase:
     agent: Agent
     raw_item: dict[str, Any]
 
+    def __post_init__(self) -> None:
+        if type(self.raw_item) is dict:
+            self.raw_item = RawItem(self.raw_item)
+
     def to_input_item(self) -> TResponseInputItem:
-        # raw items are flat dicts treated as immutable: a shallow copy is enough and keeps a
+        # raw items are treated as immutable: a copy that shares only immutable values keeps a
         # turn's cost linear in the history length
-        return dict(self.raw_item)
+        return _copy_item(self.raw_item)
 
 
 @dataclass
@@ -40,7 +72,7 @@ class MessageOutputItem(_RunItemBase):
 
     @property
     def text(self) -> str:
-        return self.raw_item.get("content") or ""
+        return content_text(self.raw_item)
 
 
 @dataclass
@@ -128,6 +160,16 @@ class ItemHelpers:
     @classmethod
     def text_message_outputs(cls, items: list[RunItem]) -> str:
         return "".join(i.text for i in items if isinstance(i, MessageOutputItem))
+
+    @classmethod
+    def extract_last_text(cls, message: dict[str, Any]) -> str | None:
+        """The last text part of an assistant message (as the SDK's helper)."""
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        if isinstance(content, list) and content and isinstance(content[-1], dict):
+            return content[-1].get("text")
+        return None
 
     @classmethod
     def input_to_new_input_list(cls, input: str | list[TResponseInputItem]) -> list[TResponseInputItem]:

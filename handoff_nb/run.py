@@ -62,8 +62,11 @@ from .tools import tool_output_text
 if TYPE_CHECKING:  # pragma: no cover
     from .models.interface import Model
     from .result import RunResult
+    from .streaming import RunResultStreaming
 
 DEFAULT_MAX_TURNS = 10
+_UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<default>"})()
+"""``max_turns`` not given (None means "no limit", as in the SDK)."""
 IGNORED_HANDOFF_OUTPUT = "Multiple handoffs detected, ignoring this one."
 Decision = Literal["handoff", "final_output", "run_again", "error"]
 
@@ -83,6 +86,19 @@ class RunConfig:
     """What to do when the model calls an unknown tool, sends bad handoff arguments, or a handoff
     callback/filter fails: raise (default) or send the error back to the model as the tool output."""
     workflow_name: str = "Agent workflow"
+    """The trace name of runs started outside ``with trace(...)`` (see handoff_nb.tracing)."""
+    trace_id: str | None = None
+    group_id: str | None = None
+    trace_metadata: dict[str, Any] | None = None
+    tracing_disabled: bool = False
+    call_model_input_filter: Any = None
+    """As in the SDK: ``(CallModelData) -> ModelInputData`` edits the instructions and input of
+    every model call just before it is made (the step records what was actually sent)."""
+    nest_handoff_history: bool = False
+    """Handoffs without an input filter pass the history as one summary message
+    (``handoff_nb.handoffs.nest_handoff_history``), as in the SDK."""
+    handoff_history_mapper: Any = None
+    """With ``nest_handoff_history``: ``(transcript items) -> history items`` for the next agent."""
     model_timeout: float | None = None
     """Seconds one model call may take; past it the call is cancelled and the step fails with a
     ModelError (the run keeps every earlier step; ``run.step()`` retries). None: no limit."""
@@ -185,6 +201,7 @@ class _RunState:
     turns: int
     context: Any
     started_agent: Agent | None
+    used_tools: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -197,6 +214,7 @@ class _Outcome:
     handoff: HandoffRecord | None = None
     new_input: list[TResponseInputItem] | None = None
     new_generated: list[RunItem] | None = None
+    new_log: list[TResponseInputItem] | None = None
     final_output: Any = None
 
 
@@ -252,19 +270,22 @@ class Run:
     """A run you can step through. Create with :meth:`Runner.start`."""
 
     def __init__(self, starting_agent: Agent, input: str | list[TResponseInputItem], *,
-                 context: Any = None, max_turns: int | None = None,
+                 context: Any = None, max_turns: Any = _UNSET,
                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
                  _wrapper: RunContextWrapper[Any] | None = None) -> None:
+        from .sdk import maybe_from_sdk
+        starting_agent = maybe_from_sdk(starting_agent)
         if not isinstance(starting_agent, Agent):
             raise UserError(f"starting agent must be a handoff_nb Agent, got "
                             f"{type(starting_agent).__module__}.{type(starting_agent).__name__} "
                             f"{getattr(starting_agent, 'name', '')!r}"[:300])
         self.run_config = run_config or RunConfig()
-        self.max_turns = (max_turns if max_turns is not None else
-                          self.run_config.max_turns if self.run_config.max_turns is not None
-                          else DEFAULT_MAX_TURNS)
-        if self.max_turns < 1:
-            raise UserError(f"max_turns must be >= 1, got {self.max_turns}")
+        self.max_turns: int | None = (
+            max_turns if max_turns is not _UNSET else
+            self.run_config.max_turns if self.run_config.max_turns is not None
+            else DEFAULT_MAX_TURNS)
+        if self.max_turns is not None and (not isinstance(self.max_turns, int) or self.max_turns < 1):
+            raise UserError(f"max_turns must be an int >= 1 or None (no limit), got {self.max_turns!r}")
         if self.run_config.model_timeout is not None and not self.run_config.model_timeout > 0:
             raise UserError(f"model_timeout must be > 0 seconds or None, got "
                             f"{self.run_config.model_timeout!r}")
@@ -288,6 +309,10 @@ class Run:
         self._turns = 0
         self._started_agent: Agent | None = None
         self._busy = False
+        self._used_tools: frozenset[int] = frozenset()
+        """ids of agents that called a function tool in this run (for reset_tool_choice)."""
+        self.trace = _trace_for(self)
+        """The handoff_nb.tracing.Trace this run belongs to (None when tracing is disabled)."""
         self._initial = self._state()
         self._context_before = self._initial.context
 
@@ -346,7 +371,7 @@ class Run:
                             "to continue the conversation, or run.fork(i) to redo a step")
         if self._busy:
             raise UserError("a step of this run is already in progress")
-        if self._turns >= self.max_turns:
+        if self.max_turns is not None and self._turns >= self.max_turns:
             err = MaxTurnsExceeded(f"Max turns ({self.max_turns}) exceeded; agent path so far: "
                                    f"{' -> '.join(self.agent_path)}")
             err.run = self
@@ -426,10 +451,12 @@ class Run:
     def _state(self) -> _RunState:
         return _RunState(self.current_agent, _ref(self._input), _ref(self._generated),
                          _ref(self._log), _ref(self.all_items), _ref(self.raw_responses),
-                         self._turns, _copy_context(self.context), self._started_agent)
+                         self._turns, _copy_context(self.context), self._started_agent,
+                         self._used_tools)
 
     def _restore(self, s: _RunState) -> None:
         self.current_agent, self._turns, self._started_agent = s.current_agent, s.turns, s.started_agent
+        self._used_tools = s.used_tools
         self._input, self._generated = _deref(s.input), _deref(s.generated)
         self._log = _deref(s.log)
         self.all_items, self.raw_responses = _deref(s.all_items), _deref(s.raw_responses)
@@ -440,6 +467,9 @@ class Run:
         agent, ctx = step.agent, self.context_wrapper
         self._started_agent = agent
         self._turns += 1
+        if any(isinstance(i, ToolCallOutputItem) and not isinstance(i, HandoffOutputItem)
+               for i in o.items):
+            self._used_tools = self._used_tools | {id(agent)}
         self.raw_responses.append(o.response)
         ctx.usage.add(o.response.usage)
         step.items, step.decision, step.handoff = o.items, o.decision, o.handoff
@@ -447,7 +477,8 @@ class Run:
         if o.decision == "handoff" and o.handoff is not None:
             assert o.new_input is not None and o.new_generated is not None
             self._input, self._generated = o.new_input, o.new_generated
-            self._log = self._input + [i.to_input_item() for i in self._generated]
+            assert o.new_log is not None
+            self._log = o.new_log
             self.current_agent = step.next_agent = o.handoff.target
         else:
             self._generated += o.items
@@ -480,11 +511,17 @@ class Run:
                 await agent.hooks.on_start(ctx, agent)
 
         # 1. the request
-        request, tools, handoffs = await build_request(agent, ctx, cfg, self.next_input(), step.index)
+        request, tools, handoffs = await build_request(
+            agent, ctx, cfg, self.next_input(), step.index,
+            reset_tool_choice=agent.reset_tool_choice and id(agent) in self._used_tools)
         model = _resolve_model(agent, cfg)
-        step.request = request
-        step._request = replace(request, input=[])
-        step._request_input = (self._log, len(self._log))
+        if cfg.call_model_input_filter is not None:
+            request = await _filter_model_input(cfg.call_model_input_filter, request, agent, ctx)
+            step.request = request  # edited: the step keeps its own copy of what was sent
+        else:
+            step.request = request
+            step._request = replace(request, input=[])
+            step._request_input = (self._log, len(self._log))
 
         # 2. the model
         await hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
@@ -600,6 +637,10 @@ class Run:
 
         data = HandoffInputData(tuple(self._input), tuple(self._generated), tuple(items), ctx)
         flt = h.input_filter or self.run_config.handoff_input_filter
+        nest = (h.nest_handoff_history if h.nest_handoff_history is not None
+                else self.run_config.nest_handoff_history)
+        if flt is None and nest:
+            flt = _nest_filter(self.run_config.handoff_history_mapper)
         if flt is not None:
             try:
                 filtered = await maybe_await(flt(data))
@@ -620,16 +661,23 @@ class Run:
         new_input = (record.history_after[:len(filtered.input_history)]
                      if not isinstance(filtered.input_history, str)
                      else normalize_input(filtered.input_history))
+        model_items = filtered.new_items if filtered.input_items is None else filtered.input_items
         return _Outcome(response, items, "handoff", handoff=record, new_input=new_input,
-                        new_generated=list(filtered.pre_handoff_items) + list(filtered.new_items))
+                        new_generated=list(filtered.pre_handoff_items) + list(filtered.new_items),
+                        new_log=new_input + [i.to_input_item() for i in
+                                             (*filtered.pre_handoff_items, *model_items)])
 
 
 async def _call_model(model: Any, request: ModelRequest, timeout: float | None, step: Step) -> Any:
-    """The model call, bounded by ``timeout`` (the call is cancelled when it runs out)."""
+    """The model call, bounded by ``timeout`` (the call is cancelled when it runs out). In a
+    streamed run the stream sink makes the call (handoff_nb.streaming: the only seam)."""
+    from .streaming import active_sink
+    sink = active_sink()
+    call = sink.call_model(model, request) if sink is not None else model.get_response(request)
     if timeout is None:
-        return await model.get_response(request)
+        return await call
     try:
-        return await asyncio.wait_for(model.get_response(request), timeout)
+        return await asyncio.wait_for(call, timeout)
     except asyncio.TimeoutError:
         raise ModelError(f"model {model_label(model)!r} did not answer within "
                          f"RunConfig.model_timeout={timeout:g} s (the call was cancelled)") from None
@@ -677,7 +725,8 @@ def _checked_response(raw: Any, model: Any, step: Step) -> ModelResponse:
 
 
 async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfig,
-                        input_items: list[TResponseInputItem], step_index: int = 0
+                        input_items: list[TResponseInputItem], step_index: int = 0, *,
+                        reset_tool_choice: bool = False
                         ) -> tuple[ModelRequest, list[Any], list[Handoff[Any]]]:
     """The request ``agent`` would send now: system prompt parts, history, enabled function tools
     then enabled handoffs. Returns it with the tools and handoffs it was built from."""
@@ -690,7 +739,7 @@ async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfi
         handoff_instructions=handoff_instructions_block(handoffs) if cfg.handoff_instructions else None,
         input=input_items,
         tools=[t.chat_spec() for t in tools] + [h.chat_spec() for h in handoffs],
-        model_settings=agent.model_settings.resolve(cfg.model_settings),
+        model_settings=_settings(agent, cfg, reset_tool_choice),
         handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step_index)
     return request, tools, handoffs
 
@@ -700,6 +749,44 @@ def preview_request(agent: Agent, input: str | list[TResponseInputItem] = (), *,
     """The request ``agent`` would send for ``input``, without calling any model (for inspectors)."""
     return run_sync(build_request(agent, RunContextWrapper(context), run_config or RunConfig(),
                                   normalize_input(input if isinstance(input, str) else list(input))))[0]
+
+
+def _settings(agent: Agent, cfg: RunConfig, reset_tool_choice: bool) -> ModelSettings:
+    settings = agent.model_settings.resolve(cfg.model_settings)
+    if reset_tool_choice and settings.tool_choice not in (None, "auto"):
+        settings = replace(settings, tool_choice=None)
+    return settings
+
+
+def _trace_for(run: Run) -> Any:
+    """The trace a new run belongs to: the current ``with trace(...)``, else one of its own."""
+    from . import tracing
+    cfg = run.run_config
+    if cfg.tracing_disabled:
+        return None
+    current = tracing._register_run(run)
+    if current is not None or tracing.get_current_trace() is not None or tracing._disabled:
+        return current
+    own = tracing.trace(cfg.workflow_name, trace_id=cfg.trace_id, group_id=cfg.group_id,
+                        metadata=cfg.trace_metadata)
+    own.runs.append(run)
+    return own
+
+
+async def _filter_model_input(fn: Any, request: ModelRequest, agent: Agent,
+                              ctx: RunContextWrapper[Any]) -> ModelRequest:
+    from .models.interface import CallModelData, ModelInputData
+    data = CallModelData(model_data=ModelInputData(input=list(request.input),
+                                                   instructions=request.instructions),
+                         agent=agent, context=ctx.context)
+    try:
+        out = await maybe_await(fn(data))
+    except Exception as e:
+        raise UserError(f"call_model_input_filter {_name(fn)} raised {type(e).__name__}: {e}") from e
+    if not isinstance(out, ModelInputData):
+        raise UserError(f"call_model_input_filter {_name(fn)} must return ModelInputData, got "
+                        f"{type(out).__name__}")
+    return replace(request, input=normalize_input(list(out.input)), instructions=out.instructions)
 
 
 def _check_unique_tool_names(agent: Agent, tools: list[Any], handoffs: list[Handoff[Any]]) -> None:
@@ -715,9 +802,20 @@ def _check_unique_tool_names(agent: Agent, tools: list[Any], handoffs: list[Hand
 
 
 def _history(data: HandoffInputData) -> list[TResponseInputItem]:
+    """What the next agent's model sees: the history, then the earlier items, then this turn's
+    (or ``input_items`` when a filter set them)."""
     history = normalize_input(data.input_history if isinstance(data.input_history, str)
                               else list(data.input_history))
-    return history + [i.to_input_item() for i in (*data.pre_handoff_items, *data.new_items)]
+    model_items = data.new_items if data.input_items is None else data.input_items
+    return history + [i.to_input_item() for i in (*data.pre_handoff_items, *model_items)]
+
+
+def _nest_filter(mapper: Any) -> Any:
+    from .handoffs import nest_handoff_history
+
+    def nest_handoff_history_filter(data: HandoffInputData) -> HandoffInputData:
+        return nest_handoff_history(data, history_mapper=mapper)
+    return nest_handoff_history_filter
 
 
 def _name(fn: Any) -> str:
@@ -743,22 +841,33 @@ class Runner:
 
     @classmethod
     def start(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
-              context: Any = None, max_turns: int | None = None,
+              context: Any = None, max_turns: Any = _UNSET,
               hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None) -> Run:
         return Run(starting_agent, input, context=context, max_turns=max_turns, hooks=hooks,
                    run_config=run_config)
 
     @classmethod
     async def run(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
-                  context: Any = None, max_turns: int | None = None,
+                  context: Any = None, max_turns: Any = _UNSET,
                   hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
                   ) -> RunResult:
         return await cls.start(starting_agent, input, context=context, max_turns=max_turns,
                                hooks=hooks, run_config=run_config).arun()
 
     @classmethod
+    def run_streamed(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
+                     context: Any = None, max_turns: Any = _UNSET,
+                     hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
+                     ) -> RunResultStreaming:
+        """Start a run whose events you iterate: ``async for e in result.stream_events()``
+        (the SDK's event classes and order; see handoff_nb.stream_events)."""
+        from .streaming import RunResultStreaming
+        return RunResultStreaming(cls.start(starting_agent, input, context=context,
+                                            max_turns=max_turns, hooks=hooks, run_config=run_config))
+
+    @classmethod
     def run_sync(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
-                 context: Any = None, max_turns: int | None = None,
+                 context: Any = None, max_turns: Any = _UNSET,
                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
                  ) -> RunResult:
         """Like :meth:`run`, from synchronous code -- also inside a Jupyter cell."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
@@ -39,6 +40,34 @@ def _doc_summary(fn: Callable[..., Any]) -> str:
     return doc.split("\n\n")[0].replace("\n", " ").strip()
 
 
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params|Returns?|Raises|Yields|Examples?|Notes?)\s*:\s*$")
+
+
+def _doc_args(fn: Callable[..., Any]) -> dict[str, str]:
+    """Parameter descriptions from a Google-style ``Args:`` section (as the SDK puts them in the
+    schema): ``name: text`` or ``name (type): text``, continuation lines indented further."""
+    doc = inspect.getdoc(fn) or ""
+    out: dict[str, str] = {}
+    in_args, current, indent = False, None, None
+    for line in doc.splitlines():
+        m = _SECTION.match(line.strip())
+        if m and (len(line) - len(line.lstrip())) == 0:
+            in_args = m.group(1) in ("Args", "Arguments", "Parameters", "Params")
+            current = None
+            continue
+        if not in_args or not line.strip():
+            continue
+        lead = len(line) - len(line.lstrip())
+        entry = re.match(r"^\s*(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$", line)
+        if entry and (indent is None or lead <= indent):
+            indent = lead
+            current = entry.group(1).lstrip("*")
+            out[current] = entry.group(2).strip()
+        elif current is not None:
+            out[current] = (out[current] + " " + line.strip()).strip()
+    return out
+
+
 def _takes_context(fn: Callable[..., Any]) -> bool:
     params = list(inspect.signature(fn).parameters.values())
     if not params:
@@ -60,6 +89,8 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
 
     The first parameter may be a ``RunContextWrapper``; the others become the JSON schema, built
     with pydantic from the type hints (strict: every property required, no extra properties).
+    The description is the docstring's first paragraph; a Google-style ``Args:`` section gives
+    each parameter's ``description`` in the schema, as the SDK does.
     """
 
     def build(fn: Callable[..., Any]) -> FunctionTool:
@@ -72,13 +103,14 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
         except Exception as e:
             raise UserError(f"cannot read type hints of {fn.__name__}: {e}") from e
         params = list(inspect.signature(fn).parameters.values())[1 if takes_ctx else 0:]
+        arg_docs = _doc_args(fn)
         model_fields: dict[str, Any] = {}
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise UserError(f"function_tool {fn.__name__}: *args/**kwargs are not supported")
             ann = hints.get(p.name, Any)
             default = ... if p.default is inspect.Parameter.empty else p.default
-            model_fields[p.name] = (ann, Field(default=default))
+            model_fields[p.name] = (ann, Field(default=default, description=arg_docs.get(p.name)))
         args_model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"),
                                   **model_fields)
         schema = args_model.model_json_schema()

@@ -464,7 +464,8 @@ required.
 only the last *n* messages.
 """),
     code("""
-from handoff_nb.extensions.handoff_filters import remove_all_tools, keep_last_n_messages
+from handoff_nb.extensions.handoff_filters import remove_all_tools
+from handoff_nb.filters import keep_last_n_messages
 
 faq_agent = Agent(name="FAQ agent")
 faq_triage = Agent(name="Router", handoffs=[handoff(faq_agent, input_filter=remove_all_tools),

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from handoff_nb import (Agent, AgentHooks, HandoffCallbackError, MaxTurnsExceeded,
                         ModelBehaviorError, ModelSettings, RunConfig, RunContextWrapper, RunHooks,
                         Runner, ScriptExhausted, UserError, function_tool, handoff)
-from handoff_nb.extensions.handoff_filters import keep_last_n_messages, remove_all_tools
+from handoff_nb.extensions.handoff_filters import remove_all_tools
+from handoff_nb.filters import keep_last_n_messages
 from handoff_nb.items import HandoffCallItem, HandoffOutputItem, MessageOutputItem
 from handoff_nb.models.scripted import ScriptedModel, call_tool, handoff_to, say
 
@@ -61,6 +62,10 @@ def test_handoff_then_final_output_and_the_request_shape():
     assert kinds == [HandoffCallItem, HandoffOutputItem, MessageOutputItem]
     assert result.new_items[1].source_agent is triage and result.new_items[1].target_agent is billing
     assert result.to_input_list() == second.input + [{"role": "assistant", "content": "Refunded."}]
+    # raw items read as attributes too, as the SDK's Responses objects do
+    assert result.new_items[2].raw_item.content == "Refunded."
+    assert result.new_items[0].raw_item.name == "transfer_to_billing"
+    assert result.new_items[0].raw_item.call_id == "call_1_0"
     assert [r.agent.name for r in result.raw_responses] == ["Triage", "Billing"]
 
 

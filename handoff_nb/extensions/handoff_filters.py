@@ -1,13 +1,18 @@
-"""Common handoff input filters, mirroring ``agents.extensions.handoff_filters``."""
+"""Common handoff input filters, mirroring ``agents.extensions.handoff_filters``: ``remove_all_tools``,
+``nest_handoff_history`` and ``default_handoff_history_mapper``.
+
+``keep_last_n_messages`` is handoff_nb's own (not in the SDK): it lives in :mod:`handoff_nb.filters`
+so code written here ports back to the SDK; importing it from here still works, with a warning.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..handoffs import HandoffInputData
-from ..items import TOOL_ITEM_TYPES, RunItem, TResponseInputItem, is_tool_input_item
+from ..items import TOOL_ITEM_TYPES, RunItem, is_tool_input_item
 
-__all__ = ["remove_all_tools", "keep_last_n_messages"]
+from ..handoffs import default_handoff_history_mapper, nest_handoff_history
+
+__all__ = ["default_handoff_history_mapper", "nest_handoff_history", "remove_all_tools"]
 
 
 def _strip_items(items: tuple[RunItem, ...]) -> tuple[RunItem, ...]:
@@ -25,28 +30,13 @@ def remove_all_tools(handoff_input_data: HandoffInputData) -> HandoffInputData:
         new_items=_strip_items(handoff_input_data.new_items))
 
 
-def keep_last_n_messages(n: int, *, drop_tools: bool = True
-                         ) -> Callable[[HandoffInputData], HandoffInputData]:
-    """A filter keeping only the last ``n`` messages (user and assistant text) of the history.
 
-    With ``drop_tools`` (default) tool and handoff calls/outputs are removed first, so ``n`` counts
-    conversational messages only.
-    """
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"keep_last_n_messages: n must be a positive int, got {n!r}")
 
-    def keep_last(data: HandoffInputData) -> HandoffInputData:
-        if drop_tools:
-            data = remove_all_tools(data)
-        history: list[TResponseInputItem] = (
-            [{"role": "user", "content": data.input_history}] if isinstance(data.input_history, str)
-            else list(data.input_history))
-        combined: list[tuple[str, object]] = [("h", i) for i in history]
-        combined += [("p", i) for i in data.pre_handoff_items] + [("n", i) for i in data.new_items]
-        kept = combined[-n:]
-        return data.clone(input_history=tuple(i for k, i in kept if k == "h"),
-                          pre_handoff_items=tuple(i for k, i in kept if k == "p"),
-                          new_items=tuple(i for k, i in kept if k == "n"))
-
-    keep_last.__name__ = f"keep_last_{n}_messages"
-    return keep_last
+def __getattr__(name: str) -> object:
+    if name == "keep_last_n_messages":
+        import warnings
+        warnings.warn("keep_last_n_messages is handoff_nb's own filter, not the SDK's: import it from "
+                      "handoff_nb.filters", DeprecationWarning, stacklevel=2)
+        from ..filters import keep_last_n_messages
+        return keep_last_n_messages
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

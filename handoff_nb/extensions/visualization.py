@@ -11,6 +11,8 @@ from ..render.dot import agent_graph
 def draw_graph(agent: Agent, filename: str | None = None) -> Any:
     """A ``graphviz.Digraph`` of ``agent``'s handoff graph; with ``filename``, also rendered to
     ``filename.png`` (needs a dot binary)."""
+    from ..sdk import maybe_from_sdk
+    agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     graph = agent_graph(agent)
     if filename:
         graph.render(filename, format="png", cleanup=True)

@@ -109,6 +109,23 @@ class ModelResponse:
                    explanation=d.get("explanation"))
 
 
+@dataclass
+class ModelInputData:
+    """What ``RunConfig.call_model_input_filter`` may change: the input and the instructions."""
+
+    input: list[dict[str, Any]]
+    instructions: str | None
+
+
+@dataclass
+class CallModelData:
+    """Given to ``RunConfig.call_model_input_filter`` before each model call (as in the SDK)."""
+
+    model_data: ModelInputData
+    agent: Any
+    context: Any
+
+
 @runtime_checkable
 class Model(Protocol):
     async def get_response(self, request: ModelRequest) -> ModelResponse: ...

@@ -159,7 +159,8 @@ class OfflineModel:
         received = bool(_handed_to(since_user))
         open_handoffs = [r for r in eligible if r["kind"] == "handoff"]
         kind = "lexical"
-        by_language, lang_info = _language_choice(message, routes, open_handoffs)
+        by_language, lang_info = _language_choice(message, routes, open_handoffs,
+                                                  request.instructions or "")
         if lang_info is not None:
             explanation["language"] = lang_info
         if by_language is not None:
@@ -317,9 +318,11 @@ OVERRULE_MARGIN = 0.008
 ROUTE_SOURCES = ("name", "handoff_description", "tool_description", "description", "rule")
 
 
-def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]]
-                     ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """When two or more handoffs name a language, route by the message's language."""
+def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
+                     own_instructions: str = "") -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Route by the message's language when handoffs name languages: two or more named (a
+    language router), or one ("a Spanish-speaking assistant") when the message is in that
+    language and the agent's own instructions are not."""
     from . import language
     named = {}
     for r in routes:
@@ -328,9 +331,13 @@ def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict
         langs = {language.named_language(text) for _src, text in r.pieces} - {None}
         if len(langs) == 1:
             named[r.tool_name] = langs.pop()
-    if len(set(named.values())) < 2:
+    if not named:
         return None, None
     detected, scores = language.detect(message)
+    if len(set(named.values())) < 2:
+        own, _ = language.detect(own_instructions)
+        if detected is None or detected == own or detected not in named.values():
+            return None, None
     info = {"detected": detected, "scores": scores, "routes": named,
             "detected_name": language.LANGUAGES[detected]["names"].split()[0] if detected else None}
     if detected is None:
@@ -471,7 +478,10 @@ def _fill(node: dict[str, Any], name: str, message: str, request: ModelRequest,
         m = AMOUNT.search(message) if any(k in key for k in ("amount", "price", "cost", "budget")) else None
         nums = [m.group(0)] if m else NUMBER.findall(message.replace(",", ""))
         if nums:
-            num = float(re.sub(r"[^\d.\-]", "", nums[0]) or 0)
+            values = [float(re.sub(r"[^\d.\-]", "", n) or 0) for n in nums]
+            # "between 0 and 100" for a parameter named max/upper -> 100, min/lower -> 0
+            num = (max(values) if any(k in key for k in ("max", "upper", "limit")) else
+                   min(values) if any(k in key for k in ("min", "lower")) else values[0])
             return int(num) if typ == "integer" else num
         return None if nullable else 0
     if typ == "null":

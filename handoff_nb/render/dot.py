@@ -64,6 +64,8 @@ class GraphModel:
 
 
 def graph_model(agent: Agent, run: Run | RunResult | None = None) -> GraphModel:
+    from ..sdk import maybe_from_sdk
+    agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     agents = agent.walk()
     ids = {id(a): f"a{i}" for i, a in enumerate(agents)}
     nodes = [Node(ids[id(a)], "agent", a.name, entry=a is agent, name=a.name) for a in agents]

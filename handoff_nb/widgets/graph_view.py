@@ -23,6 +23,8 @@ class GraphView(anywidget.AnyWidget):
     highlight = traitlets.Dict({}).tag(sync=True)
 
     def __init__(self, agent: Any, run: Any = None, **kwargs: Any) -> None:
+        from ..sdk import maybe_from_sdk
+        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.model: GraphModel = graph_model(agent)
         source = graph_dot(self.model, static_highlight=False)

@@ -14,6 +14,8 @@ from .graph_view import GraphView
 
 class Inspector(W.VBox):
     def __init__(self, agent: Agent, context: Any = None, run_config: RunConfig | None = None):
+        from ..sdk import maybe_from_sdk
+        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent, self.context, self.run_config = agent, context, run_config or RunConfig()
         agents = agent.walk()
         self.graph = GraphView(agent)

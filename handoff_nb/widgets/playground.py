@@ -22,6 +22,8 @@ from .stepper import Stepper
 
 class Playground(W.VBox):
     def __init__(self, agent: Agent, cases: Any, model: Any = None, concurrency: int = 8):
+        from ..sdk import maybe_from_sdk
+        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent, self.model, self.concurrency = agent, model, concurrency
         self.cases = load_cases(cases)
         self.reports: list[RoutingReport] = []

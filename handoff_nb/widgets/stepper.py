@@ -30,6 +30,8 @@ class Stepper(W.VBox):
 
     def __init__(self, agent: Agent, context: Any = None, model: Any = None, *,
                  run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None):
+        from ..sdk import maybe_from_sdk
+        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.context = {} if context is None else context
         self._initial_context = copy.deepcopy(self.context)
@@ -107,8 +109,9 @@ class Stepper(W.VBox):
         if self.run is not None and not self.run.done:
             return self._say("Finish the current turn first (Run), or Back/Reset.", error=True)
         if self.run is None:
-            self.run = Runner.start(self.agent, text, context=self.context, max_turns=self.max_turns,
-                                    run_config=self.run_config)
+            limit = {} if self.max_turns is None else {"max_turns": self.max_turns}
+            self.run = Runner.start(self.agent, text, context=self.context,
+                                    run_config=self.run_config, **limit)
         else:
             self.turns.append(self.run)
             self.run = self.run.next_turn(text, restart=self.restart_toggle.value)

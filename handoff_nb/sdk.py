@@ -1,0 +1,381 @@
+"""Bring your own SDK code: real ``agents.Agent`` graphs in handoff_nb, and handoff_nb graphs back.
+
+* :func:`from_sdk` converts an OpenAI Agents SDK agent graph (handoffs -- bare agents or
+  ``handoff(...)`` objects with their tool names, descriptions, input schemas, ``on_handoff``,
+  ``input_type``, filters, ``is_enabled`` -- function tools, model settings, hooks) into
+  handoff_nb agents. Every entry point (``Runner.start``, the widgets, ``draw_graph``,
+  ``evaluate_routing``, ``lint``) calls :func:`maybe_from_sdk`, so an SDK agent can be passed
+  directly. What cannot be converted (guardrails, output types, MCP servers, model objects...)
+  raises :class:`~handoff_nb.errors.UserError` naming the agent and the field.
+* :func:`to_sdk` builds real ``agents.Agent`` objects from ours (prototypes run on the SDK
+  unchanged); :func:`to_sdk_code` prints the Python source to paste into a service.
+
+Conversions are cached per object (the same SDK agent converts to the same handoff_nb agent
+while both live), so views and runs agree on identities, and cycles are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import weakref
+from typing import Any
+
+from .agent import Agent
+from .errors import UserError
+from .handoffs import Handoff, handoff
+from .model_settings import ModelSettings
+from .tools import FunctionTool
+
+class _IdCache:
+    """A map keyed by object identity that forgets an entry when its key is collected (SDK agents
+    are dataclasses with ``eq=True``: not hashable)."""
+
+    def __init__(self) -> None:
+        self._data: dict[int, tuple[weakref.ref[Any], Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        entry = self._data.get(id(key))
+        return entry[1] if entry is not None and entry[0]() is key else None
+
+    def put(self, key: Any, value: Any) -> None:
+        k = id(key)
+        self._data[k] = (weakref.ref(key, lambda _r, k=k: self._data.pop(k, None)), value)
+
+
+_from_cache = _IdCache()
+_to_cache = _IdCache()
+
+# SDK Agent fields handoff_nb runs as they are / ignores when left at their defaults
+_UNSUPPORTED = {
+    "input_guardrails": "guardrails", "output_guardrails": "guardrails",
+    "output_type": "structured output types", "mcp_servers": "MCP servers",
+    "prompt": "prompt templates (Responses API prompts)",
+}
+
+
+def is_sdk_agent(obj: Any) -> bool:
+    """Is ``obj`` an ``agents.Agent`` of the OpenAI Agents SDK (without importing the SDK)?"""
+    return (not isinstance(obj, Agent) and type(obj).__module__.split(".")[0] == "agents"
+            and hasattr(obj, "handoffs") and hasattr(obj, "name"))
+
+
+def maybe_from_sdk(obj: Any) -> Any:
+    """``obj`` converted to a handoff_nb Agent when it is an SDK agent; else ``obj`` unchanged."""
+    return from_sdk(obj) if is_sdk_agent(obj) else obj
+
+
+# -- SDK -> handoff_nb ----------------------------------------------------------------------------
+
+def from_sdk(agent: Any) -> Agent:
+    """The handoff_nb version of an SDK agent graph (see the module docstring)."""
+    if isinstance(agent, Agent):
+        return agent
+    if not is_sdk_agent(agent):
+        raise UserError(f"from_sdk() needs an agents.Agent, got {type(agent).__name__}")
+    cached = _from_cache.get(agent)
+    if cached is not None:
+        return cached
+    _check_supported(agent)
+    ours = Agent(name=agent.name, instructions=_instructions(agent),
+                 handoff_description=agent.handoff_description, model=_model(agent),
+                 model_settings=_settings(agent.model_settings),
+                 tools=[_tool(agent, t) for t in agent.tools], hooks=agent.hooks,
+                 reset_tool_choice=getattr(agent, "reset_tool_choice", True))
+    ours._sdk_agent = agent  # type: ignore[attr-defined]
+    _from_cache.put(agent, ours)  # before the handoffs: cycles find it
+    ours.handoffs = [_handoff(agent, h) for h in agent.handoffs]
+    ours.check_tool_names()
+    return ours
+
+
+def _check_supported(agent: Any) -> None:
+    problems = []
+    for name, what in _UNSUPPORTED.items():
+        value = getattr(agent, name, None)
+        if value:
+            problems.append(f"{name} ({what})")
+    behavior = getattr(agent, "tool_use_behavior", "run_llm_again")
+    if behavior != "run_llm_again":
+        problems.append(f"tool_use_behavior={behavior!r}")
+    if problems:
+        raise UserError(f"SDK agent {agent.name!r} cannot be converted: handoff_nb does not "
+                        f"mirror {', '.join(problems)}. Remove them (or set them to their "
+                        f"defaults) on a clone to look at its handoffs here: agent.clone("
+                        + ", ".join(f"{p.split(' ')[0].split('=')[0]}=..." for p in problems) + ")")
+
+
+def _instructions(agent: Any) -> Any:
+    value = agent.instructions
+    if value is None or isinstance(value, str):
+        return value
+    if callable(value):  # the SDK calls it with (ctx, sdk_agent): keep that contract
+        sdk_agent = agent
+
+        def instructions(ctx: Any, _ours: Any) -> Any:
+            return value(ctx, sdk_agent)
+        instructions.__name__ = getattr(value, "__name__", "instructions")
+        instructions.__wrapped__ = value  # type: ignore[attr-defined]
+        return instructions
+    raise UserError(f"SDK agent {agent.name!r}: instructions of type {type(value).__name__} "
+                    "cannot be converted")
+
+
+def _model(agent: Any) -> Any:
+    model = agent.model
+    if model is None or isinstance(model, str):
+        return model
+    raise UserError(f"SDK agent {agent.name!r} has a model object ({type(model).__name__}); "
+                    "handoff_nb runs model names (or its own Model objects): give the agent "
+                    "model='gpt-4o' (or RunConfig(model=...)) to look at it here")
+
+
+def _settings(settings: Any) -> ModelSettings:
+    if settings is None:
+        return ModelSettings()
+    ours = {f.name for f in dataclasses.fields(ModelSettings)}
+    values = {k: v for k, v in vars(settings).items() if k in ours and v is not None}
+    return ModelSettings(**values)
+
+
+def _tool(agent: Any, tool: Any) -> FunctionTool:
+    if type(tool).__name__ != "FunctionTool" or not hasattr(tool, "on_invoke_tool"):
+        raise UserError(f"SDK agent {agent.name!r}: tool {getattr(tool, 'name', tool)!r} "
+                        f"({type(tool).__name__}) is not a function tool; handoff_nb runs "
+                        "function tools only")
+    sdk_invoke = tool.on_invoke_tool
+
+    async def invoke(ctx: Any, arguments: str) -> Any:
+        from agents.tool_context import ToolContext
+        tool_ctx = ToolContext(context=ctx.context, usage=ctx.usage, tool_name=tool.name,
+                               tool_call_id="", tool_arguments=arguments)
+        return await sdk_invoke(tool_ctx, arguments)
+
+    return FunctionTool(name=tool.name, description=tool.description,
+                        params_json_schema=tool.params_json_schema, on_invoke_tool=invoke,
+                        strict_json_schema=tool.strict_json_schema, is_enabled=tool.is_enabled)
+
+
+def _closure(fn: Any, depth: int = 0) -> dict[str, Any]:
+    """The variables a handoff's ``on_invoke_handoff`` closes over (``on_handoff``,
+    ``input_type``): the SDK keeps them only there. Looks through functools.partial wrappers."""
+    import functools
+    if depth > 3 or fn is None:
+        return {}
+    if isinstance(fn, functools.partial):
+        out: dict[str, Any] = {}
+        for part in (fn.func, *fn.args, *fn.keywords.values()):
+            if callable(part):
+                out.update({k: v for k, v in _closure(part, depth + 1).items() if k not in out})
+        return out
+    code, cells = getattr(fn, "__code__", None), getattr(fn, "__closure__", None) or ()
+    if code is None:
+        return {}
+    out = {}
+    for name, cell in zip(code.co_freevars, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            pass
+    return out
+
+
+def _filter(fn: Any) -> Any:
+    """SDK filters from agents.extensions.handoff_filters become ours (they test item classes)."""
+    if fn is None or not getattr(fn, "__module__", "").startswith("agents."):
+        return fn
+    from .extensions import handoff_filters
+    ours = getattr(handoff_filters, getattr(fn, "__name__", ""), None)
+    return ours if callable(ours) else fn
+
+
+def _handoff(source: Any, h: Any) -> Handoff[Any]:
+    if is_sdk_agent(h):
+        return handoff(from_sdk(h))
+    target = h._agent_ref() if getattr(h, "_agent_ref", None) is not None else None
+    if target is None:
+        raise UserError(f"SDK agent {source.name!r}: handoff {h.tool_name!r} was not made with "
+                        "handoff(agent, ...) (its target is chosen in code by on_invoke_handoff); "
+                        "handoff_nb needs the target agent to draw and step it")
+    captured = _closure(h.on_invoke_handoff)
+    on_handoff, input_type = captured.get("on_handoff"), captured.get("input_type")
+    default_name = h.tool_name == Handoff.default_tool_name(target)
+    default_desc = h.tool_description == Handoff.default_tool_description(target)
+    ours = handoff(from_sdk(target),
+                   tool_name_override=None if default_name else h.tool_name,
+                   tool_description_override=None if default_desc else h.tool_description,
+                   on_handoff=on_handoff, input_type=input_type, input_filter=_filter(h.input_filter),
+                   is_enabled=h.is_enabled, strict_json_schema=h.strict_json_schema,
+                   nest_handoff_history=getattr(h, "nest_handoff_history", None),
+                   description=getattr(h, "_handoff_nb_description", None))
+    if on_handoff is None and captured.get("on_handoff") is None and input_type is None:
+        ours.input_json_schema = dict(h.input_json_schema)
+    return ours
+
+
+# -- handoff_nb -> SDK ----------------------------------------------------------------------------
+
+def _sdk() -> Any:
+    try:
+        return importlib.import_module("agents")
+    except ImportError as e:
+        raise UserError("to_sdk() needs the OpenAI Agents SDK: pip install openai-agents") from e
+
+
+def to_sdk(agent: Agent) -> Any:
+    """Real ``agents.Agent`` objects for a handoff_nb graph (cycles kept). ``from_sdk(to_sdk(a))``
+    reproduces ``a``: names, instructions, descriptions, tools, handoff settings and labels."""
+    agent = maybe_from_sdk(agent)
+    sdk = _sdk()
+    cached = _to_cache.get(agent)
+    if cached is not None:
+        return cached
+    if agent.model is not None and not isinstance(agent.model, str):
+        raise UserError(f"agent {agent.name!r} has a model object ({type(agent.model).__name__}): "
+                        "the SDK takes a model name here (or its own Model classes)")
+    settings = sdk.ModelSettings(**{k: v for k, v in dataclasses.asdict(agent.model_settings).items()
+                                    if v is not None and k in {f.name for f in dataclasses.fields(sdk.ModelSettings)}})
+    kwargs: dict[str, Any] = dict(name=agent.name, instructions=_instructions_to_sdk(agent),
+                                  handoff_description=agent.handoff_description,
+                                  tools=[_tool_to_sdk(sdk, t) for t in agent.tools],
+                                  reset_tool_choice=agent.reset_tool_choice, model_settings=settings)
+    if agent.model is not None:
+        kwargs["model"] = agent.model
+    if agent.hooks is not None:
+        kwargs["hooks"] = agent.hooks
+    theirs = sdk.Agent(**kwargs)
+    _to_cache.put(agent, theirs)
+    _from_cache.put(theirs, agent)
+    theirs.handoffs = [_handoff_to_sdk(sdk, h) for h in agent.handoff_objects()]
+    return theirs
+
+
+def _instructions_to_sdk(agent: Agent) -> Any:
+    value = agent.instructions
+    if callable(value):
+        wrapped = getattr(value, "__wrapped__", None)
+        if wrapped is not None:  # came from the SDK: give back the original
+            return wrapped
+        ours = agent
+
+        def instructions(ctx: Any, _theirs: Any) -> Any:
+            return value(ctx, ours)
+        instructions.__name__ = getattr(value, "__name__", "instructions")
+        return instructions
+    return value
+
+
+def _tool_to_sdk(sdk: Any, tool: FunctionTool) -> Any:
+    async def invoke(tool_ctx: Any, arguments: str) -> Any:
+        return await tool.on_invoke_tool(tool_ctx, arguments)
+
+    return sdk.FunctionTool(name=tool.name, description=tool.description,
+                            params_json_schema=tool.params_json_schema, on_invoke_tool=invoke,
+                            strict_json_schema=tool.strict_json_schema, is_enabled=tool.is_enabled)
+
+
+def _filter_to_sdk(fn: Any) -> Any:
+    if fn is None or not getattr(fn, "__module__", "").startswith("handoff_nb.extensions"):
+        return fn
+    from agents.extensions import handoff_filters as theirs
+    return getattr(theirs, fn.__name__, fn)
+
+
+def _handoff_to_sdk(sdk: Any, h: Handoff[Any]) -> Any:
+    if h.agent is None:
+        raise UserError(f"handoff {h.tool_name!r} has no target agent")
+    kwargs: dict[str, Any] = {}
+    if h.tool_name_overridden:
+        kwargs["tool_name_override"] = h.tool_name
+    if h.tool_description_overridden:
+        kwargs["tool_description_override"] = h.tool_description
+    if h.on_handoff is not None:
+        kwargs["on_handoff"] = h.on_handoff
+    if h.input_type is not None:
+        kwargs["input_type"] = h.input_type
+        if h.on_handoff is None:  # the SDK needs a callback to carry an input_type
+            async def _noop(ctx: Any, _input: Any) -> None:
+                return None
+            kwargs["on_handoff"] = _noop
+    if h.input_filter is not None:
+        kwargs["input_filter"] = _filter_to_sdk(h.input_filter)
+    if h.is_enabled is not True:
+        kwargs["is_enabled"] = h.is_enabled
+    if h.nest_handoff_history is not None:
+        kwargs["nest_handoff_history"] = h.nest_handoff_history
+    theirs = sdk.handoff(to_sdk(h.agent), **kwargs)
+    if h.description is not None:  # seed 000's label has no SDK field: kept for the round trip
+        theirs._handoff_nb_description = h.description
+    return theirs
+
+
+def to_sdk_code(agent: Agent) -> str:
+    """Python source that builds ``agent``'s graph with the SDK (paste it into a service).
+    Callbacks, filters and input types are referenced by name (imported from their modules when
+    they live in an importable one)."""
+    agent = maybe_from_sdk(agent)
+    agents = agent.walk()
+    var = {id(a): _ident(a.name, i) for i, a in enumerate(agents)}
+    imports = {"from agents import Agent, handoff"}
+    refs: list[str] = []
+
+    def ref(obj: Any) -> str:
+        name = getattr(obj, "__name__", None) or type(obj).__name__
+        module = getattr(obj, "__module__", None)
+        if module == "handoff_nb.extensions.handoff_filters":
+            imports.add(f"from agents.extensions.handoff_filters import {name}")
+        elif module and module not in ("__main__", "builtins") and not name.startswith("<"):
+            imports.add(f"from {module} import {name}")
+        else:
+            refs.append(name)
+        return name
+
+    lines: list[str] = []
+    for a in agents:
+        args = [f"name={a.name!r}"]
+        if isinstance(a.instructions, str):
+            args.append(f"instructions={a.instructions!r}")
+        elif a.instructions is not None:
+            args.append(f"instructions={ref(getattr(a.instructions, '__wrapped__', a.instructions))}")
+        if a.handoff_description:
+            args.append(f"handoff_description={a.handoff_description!r}")
+        if isinstance(a.model, str):
+            args.append(f"model={a.model!r}")
+        if a.tools:
+            args.append("tools=[" + ", ".join(t.name for t in a.tools) + "]")
+            refs.extend(t.name for t in a.tools)
+        lines.append(f"{var[id(a)]} = Agent(" + ", ".join(args) + ")")
+    lines.append("")
+    for a in agents:
+        for h in a.handoff_objects():
+            if h.agent is None:
+                continue
+            args = [var[id(h.agent)]]
+            if h.tool_name_overridden:
+                args.append(f"tool_name_override={h.tool_name!r}")
+            if h.tool_description_overridden:
+                args.append(f"tool_description_override={h.tool_description!r}")
+            if h.on_handoff is not None:
+                args.append(f"on_handoff={ref(h.on_handoff)}")
+            if h.input_type is not None:
+                args.append(f"input_type={ref(h.input_type)}")
+            if h.input_filter is not None:
+                args.append(f"input_filter={ref(h.input_filter)}")
+            if h.is_enabled is not True:
+                args.append(f"is_enabled={ref(h.is_enabled) if callable(h.is_enabled) else h.is_enabled!r}")
+            label = f"  # label: {h.description}" if h.description else ""
+            lines.append(f"{var[id(a)]}.handoffs.append(handoff({', '.join(args)})){label}")
+    head = sorted(imports)
+    missing = sorted(set(refs))
+    if missing:
+        head.append("# define these before the agents (they are not importable from a module): "
+                    + ", ".join(missing))
+    return "\n".join(head + [""] + lines).rstrip() + "\n"
+
+
+def _ident(name: str, i: int) -> str:
+    import re
+    base = re.sub(r"\W+", "_", name).strip("_").lower() or f"agent_{i}"
+    if base[0].isdigit():
+        base = f"agent_{base}"
+    return f"{base}_agent" if not base.endswith("agent") else base

@@ -1,0 +1,46 @@
+"""Stream events, mirroring ``agents.stream_events``.
+
+``Runner.run_streamed(...).stream_events()`` yields, in the SDK's order:
+
+* :class:`AgentUpdatedStreamEvent` when the run starts and after every handoff;
+* :class:`RawResponsesStreamEvent` while the model answers: ``data`` is an openai
+  ``ResponseTextDeltaEvent`` per text chunk, ``ResponseFunctionCallArgumentsDeltaEvent`` per
+  tool-argument chunk and ``ResponseContentPartDoneEvent`` when the text is complete (plain
+  objects with the same attributes when ``openai`` is not installed);
+* :class:`RunItemStreamEvent` for each item of a finished turn: ``message_output_created``,
+  ``tool_called``, ``tool_output``, ``handoff_requested``, ``handoff_occured`` (sic, as the SDK).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agent import Agent
+    from .items import RunItem
+
+__all__ = ["AgentUpdatedStreamEvent", "RawResponsesStreamEvent", "RunItemStreamEvent", "StreamEvent"]
+
+
+@dataclass
+class RawResponsesStreamEvent:
+    data: Any
+    type: Literal["raw_response_event"] = "raw_response_event"
+
+
+@dataclass
+class RunItemStreamEvent:
+    name: Literal["message_output_created", "handoff_requested", "handoff_occured", "tool_called",
+                  "tool_output"]
+    item: RunItem
+    type: Literal["run_item_stream_event"] = "run_item_stream_event"
+
+
+@dataclass
+class AgentUpdatedStreamEvent:
+    new_agent: Agent
+    type: Literal["agent_updated_stream_event"] = "agent_updated_stream_event"
+
+
+StreamEvent = Union[RawResponsesStreamEvent, RunItemStreamEvent, AgentUpdatedStreamEvent]

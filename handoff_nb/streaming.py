@@ -1,0 +1,233 @@
+"""Streaming runs: ``Runner.run_streamed`` and the sink that carries a model's output as it arrives.
+
+The seam with the runner is one call: while a streamed run is stepping, ``run._call_model`` asks
+:func:`active_sink` for the current sink and lets it make the model call
+(:meth:`StreamSink.call_model`). A model with ``stream_response(request)`` (``OpenAIChatModel``)
+streams real tokens; any other model is called as usual and its text is replayed in chunks. The
+runner's step logic is the same streamed or not: a streamed run is a :class:`~handoff_nb.run.Run`
+stepped by :class:`RunResultStreaming`, which turns each finished Step into item events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
+                    ToolCallOutputItem, TResponseInputItem)
+from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
+                            StreamEvent)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .agent import Agent
+    from .models.interface import ModelRequest, ModelResponse
+    from .result import RunResult
+    from .run import Run
+
+_sink: contextvars.ContextVar[StreamSink | None] = contextvars.ContextVar("handoff_nb_stream_sink",
+                                                                         default=None)
+_CHUNK = re.compile(r"\S+\s*|\s+")
+
+
+def active_sink() -> StreamSink | None:
+    """The sink of the streamed run stepping in this task, if any."""
+    return _sink.get()
+
+
+def _openai_event(kind: str, **fields: Any) -> Any:
+    """An openai Responses stream event (built without validation), or a plain stand-in."""
+    try:
+        from openai.types import responses as r
+        cls = {"delta": r.ResponseTextDeltaEvent, "done": r.ResponseContentPartDoneEvent,
+               "args": r.ResponseFunctionCallArgumentsDeltaEvent}[kind]
+        if kind == "done":
+            fields["part"] = r.ResponseOutputText.model_construct(
+                type="output_text", text=fields.pop("text"), annotations=[])
+        return cls.model_construct(**fields)
+    except ImportError:  # pragma: no cover - openai is optional
+        from types import SimpleNamespace
+        if kind == "done":
+            fields["part"] = SimpleNamespace(type="output_text", text=fields.pop("text"), annotations=[])
+        return SimpleNamespace(**fields)
+
+
+class StreamSink:
+    """Receives a model's output as it arrives and turns it into raw stream events."""
+
+    def __init__(self, emit: Callable[[StreamEvent], None]) -> None:
+        self._emit = emit
+        self._seq = 0
+        self.text_listeners: list[Callable[[str], None]] = []
+        """Extra callbacks for each text chunk (the Stepper's live transcript uses one)."""
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def text_delta(self, delta: str, item_id: str = "msg_stream") -> None:
+        if not delta:
+            return
+        self._emit(RawResponsesStreamEvent(_openai_event(
+            "delta", type="response.output_text.delta", delta=delta, item_id=item_id,
+            output_index=0, content_index=0, sequence_number=self._next(), logprobs=[])))
+        for listener in list(self.text_listeners):
+            listener(delta)
+
+    def text_done(self, text: str, item_id: str = "msg_stream") -> None:
+        self._emit(RawResponsesStreamEvent(_openai_event(
+            "done", type="response.content_part.done", text=text, item_id=item_id,
+            output_index=0, content_index=0, sequence_number=self._next())))
+
+    def arguments_delta(self, delta: str, item_id: str, output_index: int = 0) -> None:
+        if delta:
+            self._emit(RawResponsesStreamEvent(_openai_event(
+                "args", type="response.function_call_arguments.delta", delta=delta,
+                item_id=item_id, output_index=output_index, sequence_number=self._next())))
+
+    async def call_model(self, model: Any, request: ModelRequest) -> Any:
+        """Call ``model``, streaming what it produces; returns what the model returned."""
+        stream = getattr(model, "stream_response", None)
+        if callable(stream):
+            response = None
+            text: list[str] = []
+            async for kind, value in stream(request):
+                if kind == "text":
+                    text.append(value)
+                    self.text_delta(value)
+                elif kind == "arguments":
+                    call_id, index, delta = value
+                    self.arguments_delta(delta, call_id, index)
+                elif kind == "response":
+                    response = value
+            if text:
+                self.text_done("".join(text))
+            return response
+        response = await model.get_response(request)
+        content = getattr(response, "text", "")
+        if isinstance(content, str) and content:
+            for chunk in _CHUNK.findall(content):  # offline/scripted text, replayed word by word
+                self.text_delta(chunk)
+                await asyncio.sleep(0)
+            self.text_done(content)
+        return response
+
+
+ITEM_EVENT_NAMES: list[tuple[type, str]] = [
+    (HandoffCallItem, "handoff_requested"), (HandoffOutputItem, "handoff_occured"),
+    (MessageOutputItem, "message_output_created"), (ToolCallItem, "tool_called"),
+    (ToolCallOutputItem, "tool_output")]
+
+
+def item_event_name(item: RunItem) -> str:
+    for cls, name in ITEM_EVENT_NAMES:  # handoff classes first: they subclass nothing here
+        if isinstance(item, cls):
+            return name
+    raise TypeError(f"no stream event for {type(item).__name__}")  # pragma: no cover
+
+
+_DONE = object()
+
+
+class RunResultStreaming:
+    """What ``Runner.run_streamed`` returns (mirrors the SDK's class of the same name).
+
+    Iterate ``stream_events()`` to drive the run; afterwards ``final_output``, ``new_items``,
+    ``to_input_list()``, ``last_agent`` read as on a RunResult. ``run`` is the underlying
+    :class:`~handoff_nb.run.Run` (every Step, for the views). ``cancel()`` stops it.
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.current_agent: Agent = run.current_agent
+        self.is_complete = False
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._task: asyncio.Task[Any] | None = None
+        self._error: BaseException | None = None
+        self.sink = StreamSink(self._queue.put_nowait)
+
+    # -- the SDK's surface ----------------------------------------------------------------------
+    async def stream_events(self) -> AsyncIterator[StreamEvent]:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._drive())
+        try:
+            while True:
+                event = await self._queue.get()
+                if event is _DONE:
+                    break
+                yield event
+        finally:
+            if not self._task.done():  # the consumer stopped early
+                self._task.cancel()
+        if self._error is not None:
+            raise self._error
+
+    def cancel(self, mode: str = "immediate") -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    @property
+    def result(self) -> RunResult | None:
+        return self.run.result
+
+    @property
+    def final_output(self) -> Any:
+        return self.run.final_output
+
+    @property
+    def last_agent(self) -> Agent:
+        return self.run.current_agent
+
+    @property
+    def new_items(self) -> list[RunItem]:
+        return list(self.run._generated)
+
+    @property
+    def raw_responses(self) -> list[Any]:
+        return list(self.run.raw_responses)
+
+    @property
+    def context_wrapper(self) -> Any:
+        return self.run.context_wrapper
+
+    @property
+    def input(self) -> Any:
+        return self.run.input
+
+    def to_input_list(self) -> list[TResponseInputItem]:
+        result = self.run.result
+        if result is not None:
+            return result.to_input_list()
+        return [dict(i) for i in self.run._input] + [i.to_input_item() for i in self.run._generated]
+
+    def __repr__(self) -> str:
+        state = "complete" if self.is_complete else "streaming"
+        return f"RunResultStreaming({state}, current_agent={self.current_agent.name!r})"
+
+    # -- the driver -----------------------------------------------------------------------------
+    async def _drive(self) -> None:
+        token = _sink.set(self.sink)
+        try:
+            self._queue.put_nowait(AgentUpdatedStreamEvent(self.current_agent))
+            while not self.run.done:
+                step = await self.run.astep()
+                for item in step.items:
+                    self._queue.put_nowait(RunItemStreamEvent(item_event_name(item), item))
+                    if isinstance(item, HandoffOutputItem) and step.handoff is not None:
+                        self.current_agent = step.handoff.target
+                        self._queue.put_nowait(AgentUpdatedStreamEvent(self.current_agent))
+            self.is_complete = True
+        except BaseException as e:  # delivered to the consumer after the last event
+            self._error = e
+            if isinstance(e, asyncio.CancelledError):
+                self._error = None
+                raise
+        finally:
+            _sink.reset(token)
+            self._queue.put_nowait(_DONE)
+
+
+def run_streamed(run: Run) -> RunResultStreaming:
+    return RunResultStreaming(run)
