@@ -662,8 +662,10 @@ class Run:
                      if not isinstance(filtered.input_history, str)
                      else normalize_input(filtered.input_history))
         model_items = filtered.new_items if filtered.input_items is None else filtered.input_items
+        # the run's result keeps the earlier items as they were, with this turn's filtered items
+        # (what the SDK's to_input_list() returns); the next model sees only the filtered view
         return _Outcome(response, items, "handoff", handoff=record, new_input=new_input,
-                        new_generated=list(filtered.pre_handoff_items) + list(filtered.new_items),
+                        new_generated=list(self._generated) + list(filtered.new_items),
                         new_log=new_input + [i.to_input_item() for i in
                                              (*filtered.pre_handoff_items, *model_items)])
 
@@ -769,6 +771,7 @@ def _trace_for(run: Run) -> Any:
         return current
     own = tracing.trace(cfg.workflow_name, trace_id=cfg.trace_id, group_id=cfg.group_id,
                         metadata=cfg.trace_metadata)
+    own.automatic = True
     own.runs.append(run)
     return own
 

@@ -125,7 +125,7 @@ def _model(agent: Any) -> Any:
     model = agent.model
     if model is None or isinstance(model, str):
         return model
-    raise UserError(f"SDK agent {agent.name!r} has a model object ({type(model).__name__}); "
+    raise UserError(f"SDK agent {agent.name!r} (reached from the graph you passed) has a model object ({type(model).__name__}); "
                     "handoff_nb runs model names (or its own Model objects): give the agent "
                     "model='gpt-4o' (or RunConfig(model=...)) to look at it here")
 
@@ -180,6 +180,20 @@ def _closure(fn: Any, depth: int = 0) -> dict[str, Any]:
     return out
 
 
+def _is_enabled(source: Any, value: Any) -> Any:
+    """The user's ``is_enabled`` callable, called as the SDK calls it: ``(ctx, sdk_agent)``
+    (the SDK wraps it in a checker that only accepts its own Agent class)."""
+    if not callable(value):
+        return value
+    original = _closure(value).get("is_enabled", value)
+
+    def is_enabled(ctx: Any, _ours: Any) -> Any:
+        return original(ctx, source)
+    is_enabled.__name__ = getattr(original, "__name__", "is_enabled")
+    is_enabled.__wrapped__ = original  # type: ignore[attr-defined]
+    return is_enabled
+
+
 def _filter(fn: Any) -> Any:
     """SDK filters from agents.extensions.handoff_filters become ours (they test item classes)."""
     if fn is None or not getattr(fn, "__module__", "").startswith("agents."):
@@ -205,7 +219,7 @@ def _handoff(source: Any, h: Any) -> Handoff[Any]:
                    tool_name_override=None if default_name else h.tool_name,
                    tool_description_override=None if default_desc else h.tool_description,
                    on_handoff=on_handoff, input_type=input_type, input_filter=_filter(h.input_filter),
-                   is_enabled=h.is_enabled, strict_json_schema=h.strict_json_schema,
+                   is_enabled=_is_enabled(source, h.is_enabled), strict_json_schema=h.strict_json_schema,
                    nest_handoff_history=getattr(h, "nest_handoff_history", None),
                    description=getattr(h, "_handoff_nb_description", None))
     if on_handoff is None and captured.get("on_handoff") is None and input_type is None:
@@ -300,7 +314,7 @@ def _handoff_to_sdk(sdk: Any, h: Handoff[Any]) -> Any:
     if h.input_filter is not None:
         kwargs["input_filter"] = _filter_to_sdk(h.input_filter)
     if h.is_enabled is not True:
-        kwargs["is_enabled"] = h.is_enabled
+        kwargs["is_enabled"] = getattr(h.is_enabled, "__wrapped__", h.is_enabled)
     if h.nest_handoff_history is not None:
         kwargs["nest_handoff_history"] = h.nest_handoff_history
     theirs = sdk.handoff(to_sdk(h.agent), **kwargs)

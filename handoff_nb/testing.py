@@ -65,6 +65,30 @@ def reset(*, delay: float = 0.0) -> Answer:
     return Answer(0, {}, delay, reset=True)
 
 
+def _stream_chunks(completion: dict[str, Any]) -> Any:
+    """chat.completion.chunk JSON strings for a scripted completion: text word by word, each
+    tool call's arguments in pieces, then the usage."""
+    import re
+    base = {"id": completion.get("id", "chatcmpl-fake"), "object": "chat.completion.chunk",
+            "created": 0, "model": completion.get("model", "fake-model")}
+    message = completion["choices"][0]["message"]
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        return json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+
+    yield chunk({"role": "assistant", "content": ""})
+    for word in re.findall(r"\S+\s*|\s+", message.get("content") or ""):
+        yield chunk({"content": word})
+    for i, call in enumerate(message.get("tool_calls") or []):
+        yield chunk({"tool_calls": [{"index": i, "id": call["id"], "type": "function",
+                                     "function": {"name": call["function"]["name"], "arguments": ""}}]})
+        args = call["function"]["arguments"]
+        for j in range(0, len(args), 8):
+            yield chunk({"tool_calls": [{"index": i, "function": {"arguments": args[j:j + 8]}}]})
+    yield chunk({}, completion["choices"][0].get("finish_reason", "stop"))
+    yield json.dumps({**base, "choices": [], "usage": completion.get("usage")})
+
+
 class FakeOpenAIServer:
     def __init__(self, script: Sequence[Answer | Callable[[dict[str, Any]], Answer]] = (), *,
                  repeat: bool = False) -> None:
@@ -123,6 +147,8 @@ class FakeOpenAIServer:
                     self.close_connection = True
                     self.connection.close()
                     return
+                if body.get("stream") and answer.status == 200 and answer.raw is None:
+                    return self._stream(answer.body)
                 data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
                 try:
                     self.send_response(answer.status)
@@ -133,6 +159,23 @@ class FakeOpenAIServer:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
+                    pass
+
+            def _stream(self, completion: dict[str, Any]) -> None:
+                """The completion as Server-Sent Events, word by word (``stream: true``)."""
+                events = list(_stream_chunks(completion))
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                try:
+                    for event in events + ["[DONE]"]:
+                        payload = f"data: {event}\n\n".encode()
+                        self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
                     pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -99,6 +99,8 @@ class Trace:
     spans: list[Span] = field(default_factory=list, repr=False)
     started_at: float | None = None
     ended_at: float | None = None
+    automatic: bool = False
+    """Made by a run started outside any ``with trace(...)`` (named by RunConfig.workflow_name)."""
     _token: Any = field(default=None, repr=False)
 
     @property

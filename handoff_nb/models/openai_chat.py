@@ -118,6 +118,62 @@ class OpenAIChatModel:
             raise self._error(f"{type(e).__name__}: {e}", e) from e
         return self._to_response(completion)
 
+    async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
+        """Chat Completions with ``stream=True``: yields ``("text", delta)``, ``("arguments",
+        (call_id, index, delta))`` as they arrive, then ``("response", ModelResponse)``."""
+        import openai
+
+        body = request.chat_payload(self.model, merge_extra_body=False)
+        if request.model_settings.extra_body:
+            body["extra_body"] = request.model_settings.extra_body
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+        client = self._client_for_loop()
+        text: list[str] = []
+        calls: dict[int, dict[str, Any]] = {}
+        usage, model_name, response_id = None, None, None
+        try:
+            stream = await client.chat.completions.create(**body)
+            async for chunk in stream:
+                model_name = getattr(chunk, "model", None) or model_name
+                response_id = getattr(chunk, "id", None) or response_id
+                if getattr(chunk, "usage", None):
+                    usage = chunk.usage
+                for choice in getattr(chunk, "choices", None) or []:
+                    delta = choice.delta
+                    if getattr(delta, "content", None):
+                        text.append(delta.content)
+                        yield "text", delta.content
+                    for tc in getattr(delta, "tool_calls", None) or []:
+                        entry = calls.setdefault(tc.index, {"call_id": "", "name": "", "arguments": ""})
+                        if tc.id:
+                            entry["call_id"] = tc.id
+                        fn = tc.function
+                        if fn is not None and fn.name:
+                            entry["name"] += fn.name
+                        if fn is not None and fn.arguments:
+                            entry["arguments"] += fn.arguments
+                            yield "arguments", (entry["call_id"], tc.index, fn.arguments)
+        except openai.APITimeoutError as e:
+            raise self._error("the request timed out", e) from e
+        except openai.APIConnectionError as e:
+            raise self._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from e
+        except openai.APIStatusError as e:
+            raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
+        except openai.OpenAIError as e:
+            raise self._error(f"{type(e).__name__}: {e}", e) from e
+        output: list[dict[str, Any]] = []
+        if text:
+            output.append({"role": "assistant", "content": "".join(text)})
+        for _i, c in sorted(calls.items()):
+            output.append({"type": "function_call", "call_id": c["call_id"], "name": c["name"],
+                           "arguments": c["arguments"].strip() or "{}"})
+        u = Usage(requests=1, input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                  output_tokens=getattr(usage, "completion_tokens", 0) or 0,
+                  total_tokens=getattr(usage, "total_tokens", 0) or 0) if usage else Usage(requests=1)
+        yield "response", ModelResponse(output=output, usage=u, model_name=model_name or self.model,
+                                        response_id=response_id)
+
     def _error(self, what: str, cause: Exception | None) -> ModelError:
         err = ModelError(scrub(f"model {self.model!r} at {self.server}: {what}", self._key,
                                *self._secrets))

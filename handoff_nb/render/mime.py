@@ -69,10 +69,20 @@ def step_bundle(step: Step) -> dict[str, str]:
     return {"text/plain": repr(step), "text/html": wrap("".join(parts))}
 
 
+def _trace_line(run: Any) -> tuple[str, str]:
+    """The workflow (trace) a run belongs to, as text and HTML ("" outside a named trace)."""
+    tr = getattr(run, "trace", None)
+    if tr is None or (getattr(tr, "automatic", False) and not tr.group_id):
+        return "", ""
+    text = f"trace: {tr.label()}"
+    return text + "\n", f'<div class="hnb-muted">{esc(text)}</div>'
+
+
 def run_bundle(run: Run) -> dict[str, str]:
-    text = repr(run) + "\n" + transcript_text(run)
+    trace_text, trace_html = _trace_line(run)
+    text = repr(run) + "\n" + trace_text + transcript_text(run)
     return {"text/plain": text,
-            "text/html": wrap(graph_html(run.starting_agent, run) + transcript_html(run))}
+            "text/html": wrap(trace_html + graph_html(run.starting_agent, run) + transcript_html(run))}
 
 
 def result_bundle(result: RunResult) -> dict[str, str]:
