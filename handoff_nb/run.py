@@ -439,6 +439,28 @@ class Run:
         new.entry_agent = self.entry_agent
         return new
 
+    @classmethod
+    def recorded(cls, starting_agent: Agent, input: str | list[TResponseInputItem],
+                 steps: list[Step], *, context: Any = None) -> Run:
+        """A finished, read-only Run made of Steps recorded elsewhere (a captured SDK run): every
+        view shows it; stepping it raises, ``fork`` works as for any run."""
+        run = cls(starting_agent, input, context=context, max_turns=None,
+                  run_config=RunConfig(tracing_disabled=True))
+        for step in steps:
+            run.steps.append(step)
+            run.all_items += step.items
+            run._generated += step.items
+            if step.response is not None:
+                run.raw_responses.append(step.response)
+            if step.handoff is not None and step.decision == "handoff":
+                run.current_agent = step.handoff.target
+            step._state_after = run._state()
+        finals = [s for s in steps if s.decision == "final_output"]
+        if finals:
+            run.final_output, run.done = finals[-1].final_output, True
+        run._turns = len(steps)
+        return run
+
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.current_agent.name!r}"
         return f"Run({len(self.steps)} steps, {state}, path={' -> '.join(self.agent_path)})"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import weakref
 from typing import Any
 
@@ -393,3 +394,229 @@ def _ident(name: str, i: int) -> str:
     if base[0].isdigit():
         base = f"agent_{base}"
     return f"{base}_agent" if not base.endswith("agent") else base
+
+
+# -- real SDK runs in the views -------------------------------------------------------------------
+
+class Capture:
+    """An SDK tracing processor that keeps the spans of the runs made while it is active and turns
+    them into handoff_nb :class:`~handoff_nb.run.Run` records (``cap.runs``, ``cap.run``).
+
+    Each model call (a ``generation`` or ``response`` span) becomes a Step with the exact input
+    the SDK sent and the output it got; ``function`` spans give tool outputs and ``handoff`` spans
+    the handoffs. Give ``agent=`` (the SDK entry agent) to see the real graph, prompts and tool
+    schemas; without it the graph is rebuilt from the agent spans (names and handoffs only)."""
+
+    def __init__(self, agent: Any = None) -> None:
+        self.agent = agent
+        self.active = True
+        self._spans: list[Any] = []
+        self._traces: list[Any] = []
+
+    # TracingProcessor interface
+    def on_trace_start(self, trace: Any) -> None:
+        if self.active:
+            self._traces.append(trace)
+
+    def on_trace_end(self, trace: Any) -> None:
+        return None
+
+    def on_span_start(self, span: Any) -> None:
+        return None
+
+    def on_span_end(self, span: Any) -> None:
+        if self.active:
+            self._spans.append(span)
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self) -> None:
+        return None
+
+    # results
+    @property
+    def runs(self) -> list[Any]:
+        """One Run per SDK run (trace) captured, in order."""
+        by_trace: dict[str, list[Any]] = {}
+        for span in self._spans:
+            by_trace.setdefault(span.trace_id, []).append(span)
+        return [_run_from_spans(spans, self.agent) for spans in by_trace.values()
+                if any(_kind(s) in ("generation", "response") for s in spans)]
+
+    @property
+    def run(self) -> Any:
+        """The last captured run."""
+        runs = self.runs
+        if not runs:
+            raise UserError("capture(): no SDK run was recorded (was tracing disabled with "
+                            "agents.set_tracing_disabled(True), or RunConfig(tracing_disabled=True)?)")
+        return runs[-1]
+
+
+class capture:  # noqa: N801 - used as ``with handoff_nb.sdk.capture() as cap:``
+    """``with capture() as cap: await agents.Runner.run(...)`` records the real SDK run(s)."""
+
+    def __init__(self, agent: Any = None) -> None:
+        self.capture = Capture(agent)
+
+    def __enter__(self) -> Capture:
+        sdk = _sdk()
+        sdk.add_trace_processor(self.capture)
+        return self.capture
+
+    def __exit__(self, *exc: Any) -> None:
+        self.capture.active = False  # the SDK has no public "remove processor": go inert
+
+    async def __aenter__(self) -> Capture:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.__exit__(*exc)
+
+
+def _kind(span: Any) -> str:
+    return getattr(span.span_data, "type", "")
+
+
+def _agent_for(span: Any, by_id: dict[str, Any]) -> str | None:
+    parent = by_id.get(span.parent_id or "")
+    while parent is not None:
+        data = parent.span_data
+        if _kind(parent) == "agent":
+            return data.name
+        if _kind(parent) == "custom" and isinstance(getattr(data, "data", None), dict) \
+                and data.data.get("agent_name"):
+            return data.data["agent_name"]
+        parent = by_id.get(parent.parent_id or "")
+    return None
+
+
+def _graph_from_spans(spans: list[Any]) -> dict[str, Agent]:
+    agents: dict[str, Agent] = {}
+    specs = [s.span_data for s in spans if _kind(s) == "agent"]
+    for data in specs:
+        if data.name not in agents:
+            agents[data.name] = Agent(name=data.name, tools=[_placeholder_tool(t) for t in data.tools or []])
+    for data in specs:
+        for target in data.handoffs or []:
+            agents.setdefault(target, Agent(name=target))
+            if all(getattr(h, "name", getattr(h, "agent_name", None)) != target
+                   for h in agents[data.name].handoffs):
+                agents[data.name].handoffs.append(agents[target])
+    return agents
+
+
+def _placeholder_tool(name: str) -> FunctionTool:
+    async def invoke(ctx: Any, arguments: str) -> Any:
+        raise UserError(f"{name!r} belongs to a captured SDK run: it cannot run here")
+    return FunctionTool(name=name, description="(a tool of a captured SDK run)",
+                        params_json_schema={"type": "object", "properties": {}, "required": [],
+                                            "additionalProperties": False}, on_invoke_tool=invoke)
+
+
+def _run_from_spans(spans: list[Any], entry: Any) -> Any:
+    from .context import Usage
+    from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+                        ToolCallOutputItem, function_call_output)
+    from .models.interface import ModelRequest, ModelResponse, from_chat_messages
+    from .run import HandoffRecord, Run, Step
+
+    spans = sorted(spans, key=lambda s: (s.started_at or "", s.ended_at or ""))
+    by_id = {s.span_id: s for s in spans}
+    if entry is not None:
+        root = maybe_from_sdk(entry)
+        graph = {a.name: a for a in root.walk()}
+    else:
+        graph = _graph_from_spans(spans)
+    calls = [s for s in spans if _kind(s) in ("generation", "response")]
+    steps: list[Step] = []
+    first_input: Any = None
+    for n, span in enumerate(calls):
+        data = span.span_data
+        name = _agent_for(span, by_id) or "agent"
+        agent = graph.setdefault(name, Agent(name=name))
+        if _kind(span) == "generation":
+            instructions, items = from_chat_messages(list(data.input or []))
+            _, output = from_chat_messages(list(data.output or []))
+            usage_data = data.usage or {}
+            model_name = data.model or ""
+        else:
+            response = data.response
+            instructions = getattr(response, "instructions", None)
+            items = [dict(i) if isinstance(i, dict) else i.model_dump(exclude_none=True)
+                     for i in (data.input if isinstance(data.input, list) else
+                               [{"role": "user", "content": data.input or ""}])]
+            output = [o.model_dump(exclude_none=True) for o in getattr(response, "output", []) or []]
+            output = [({"role": "assistant", "content": "".join(p.get("text", "") for p in o.get("content", []))}
+                       if o.get("type") == "message" else
+                       {"type": "function_call", "call_id": o.get("call_id", ""), "name": o.get("name", ""),
+                        "arguments": o.get("arguments", "{}")}) for o in output
+                      if o.get("type") in ("message", "function_call")]
+            u = getattr(response, "usage", None)
+            usage_data = {"input_tokens": getattr(u, "input_tokens", 0), "output_tokens": getattr(u, "output_tokens", 0)}
+            model_name = getattr(response, "model", "") or ""
+        if first_input is None:
+            first_input = items[:1] if items else ""
+        later = calls[n + 1].started_at if n + 1 < len(calls) else None
+        in_turn = [s for s in spans if (s.started_at or "") >= (span.started_at or "")
+                   and (later is None or (s.started_at or "") < later)]
+        tool_outputs = [s.span_data for s in in_turn if _kind(s) == "function"]
+        handoffs = [s.span_data for s in in_turn if _kind(s) == "handoff"]
+        tools = [t.chat_spec() for t in agent.tools] + [h.chat_spec() for h in agent.handoff_objects()]
+        request = ModelRequest(agent_name=name, instructions=instructions, handoff_instructions=None,
+                               input=items, tools=tools, step_index=n)
+        usage = Usage(requests=1, input_tokens=int(usage_data.get("input_tokens") or 0),
+                      output_tokens=int(usage_data.get("output_tokens") or 0))
+        usage.total_tokens = usage.input_tokens + usage.output_tokens
+        resp = ModelResponse(output=output, usage=usage, model_name=model_name, agent=agent)
+        step = Step(index=n, agent=agent, response=resp, usage=usage, model_name=model_name)
+        step.request = request
+        run_items: list[Any] = []
+        outputs = list(tool_outputs)
+        target_name = handoffs[0].to_agent if handoffs else None
+        record = None
+        for out in output:
+            if out.get("role") == "assistant":
+                run_items.append(MessageOutputItem(agent, out))
+            elif outputs and outputs[0].name == out["name"]:
+                done = outputs.pop(0)
+                run_items.append(ToolCallItem(agent, out))
+                run_items.append(ToolCallOutputItem(agent, function_call_output(out["call_id"], str(done.output)),
+                                                    output=done.output))
+            elif target_name is not None and record is None:
+                target = graph.setdefault(target_name, Agent(name=target_name))
+                run_items.append(HandoffCallItem(agent, out))
+                run_items.append(HandoffOutputItem(agent, function_call_output(
+                    out["call_id"], json.dumps({"assistant": target_name})), source_agent=agent,
+                    target_agent=target))
+                record = HandoffRecord(source=agent, target=target, tool_name=out["name"],
+                                       call_id=out["call_id"], arguments=out.get("arguments") or "",
+                                       input=None, history_before=items + [i.to_input_item() for i in run_items],
+                                       history_after=[], filter_name=None)
+            else:
+                run_items.append(ToolCallItem(agent, out))
+        step.items = run_items
+        if record is not None:
+            step.decision, step.handoff, step.next_agent = "handoff", record, record.target
+        elif any(o.get("type") == "function_call" for o in output):
+            step.decision, step.next_agent = "run_again", agent
+        else:
+            step.decision, step.final_output = "final_output", resp.text
+        if steps and steps[-1].handoff is not None:
+            steps[-1].handoff.history_after = list(items)
+        steps.append(step)
+    first_agent = steps[0].agent if steps else Agent(name="agent")
+    return Run.recorded(first_agent, first_input or "", steps)
+
+
+def view(x: Any, agent: Any = None) -> Any:
+    """A read-only Stepper for a captured SDK run (a :class:`Capture`, or one of its runs)."""
+    from .run import Run
+    from .widgets import Stepper
+    run = x.run if isinstance(x, Capture) else x
+    if not isinstance(run, Run):
+        raise UserError("view() takes what handoff_nb.sdk.capture() recorded (the Capture or one of "
+                        f"its runs), got {type(x).__name__}; wrap the SDK call in "
+                        "`with handoff_nb.sdk.capture() as cap:`")
+    return Stepper.of_run(run)

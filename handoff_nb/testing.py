@@ -36,8 +36,9 @@ class Answer:
 
 
 def reply(content: str | None = None, tool_calls: Sequence[tuple[str, str]] = (), *,
-          model: str = "fake-model", delay: float = 0.0, usage: tuple[int, int] = (10, 5)) -> Answer:
-    calls = [{"id": f"call_{i}", "type": "function",
+          model: str = "fake-model", delay: float = 0.0, usage: tuple[int, int] = (10, 5),
+          call_id_prefix: str = "call_") -> Answer:
+    calls = [{"id": f"{call_id_prefix}{i}", "type": "function",
               "function": {"name": name, "arguments": args}} for i, (name, args) in enumerate(tool_calls)]
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:

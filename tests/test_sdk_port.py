@@ -511,3 +511,79 @@ def test_the_sdks_examples_run_offline_after_changing_the_import(sdk_examples, r
         assert "[offline model · english_agent]" in out
     else:
         assert "Triage Agent:" in out
+
+
+# -- real SDK runs, captured ------------------------------------------------------------------------
+
+def _sdk_chat_run(srv, capture_agent=False):
+    from agents import OpenAIChatCompletionsModel
+    from openai import AsyncOpenAI
+
+    from handoff_nb.sdk import capture
+
+    @sdk.function_tool
+    def lookup(q: str) -> str:
+        """Look up an order."""
+        return "found it"
+
+    model = OpenAIChatCompletionsModel("m", openai_client=AsyncOpenAI(base_url=srv.base_url, api_key="x",
+                                                                      max_retries=0))
+    billing = sdk.Agent(name="Billing", model=model, handoff_description="Charges and refunds")
+    triage = sdk.Agent(name="Triage", instructions="Route.", tools=[lookup], handoffs=[billing], model=model)
+    sdk.set_tracing_disabled(False)
+    try:
+        with capture(triage.clone(model="gpt-4o", handoffs=[billing.clone(model="gpt-4o")])
+                     if capture_agent else None) as cap:
+            result = asyncio.run(sdk.Runner.run(triage, "refund"))
+    finally:
+        sdk.set_tracing_disabled(True)
+    return cap, result
+
+
+SCRIPT = [lambda: reply(tool_calls=[("lookup", '{"q":"x"}')], call_id_prefix="a"),
+          lambda: reply(tool_calls=[("transfer_to_billing", "{}")], call_id_prefix="b"),
+          lambda: reply("billing here")]
+
+
+def test_a_captured_sdk_run_opens_in_the_views():
+    from handoff_nb.render.mime import run_bundle
+    from handoff_nb.sdk import view
+    with FakeOpenAIServer([f() for f in SCRIPT]) as srv:
+        cap, result = _sdk_chat_run(srv)
+        sent = srv.requests
+    run = cap.run
+    assert run.agent_path == ["Triage", "Billing"] and run.final_output == result.final_output == "billing here"
+    assert [s.decision for s in run.steps] == ["run_again", "handoff", "final_output"]
+    # each step holds exactly what the SDK sent
+    from handoff_nb.models.interface import to_chat_messages
+    for step, body in zip(run.steps, sent):
+        # (we send "" where the SDK sends null content next to tool calls: llama.cpp needs it)
+        assert to_chat_messages(step.request.system_prompt, step.request.input) == [
+            {k: ("" if k == "content" and v is None else v) for k, v in m.items()
+             if k in ("role", "content", "tool_calls", "tool_call_id")} for m in body["messages"]]
+    assert run.steps[0].items[1].output == "found it"
+    assert run.steps[1].handoff.history_after == run.steps[2].request.input
+    stepper = view(cap)
+    assert stepper.read_only and stepper.step_button.layout.display == "none"
+    assert "billing here" in stepper.transcript.value and "Billing" in run_bundle(run)["text/html"]
+    with pytest.raises(UserError, match="finished"):
+        run.step()
+
+
+def test_capture_with_the_agent_shows_real_descriptions_and_schemas():
+    with FakeOpenAIServer([f() for f in SCRIPT]) as srv:
+        cap, _ = _sdk_chat_run(srv, capture_agent=True)
+    step = cap.run.steps[0]
+    names = [t["function"]["name"] for t in step.request.tools]
+    assert names == ["lookup", "transfer_to_billing"]
+    assert "Charges and refunds" in step.request.tools[1]["function"]["description"]
+
+
+def test_nothing_captured_says_why():
+    from handoff_nb.sdk import capture, view
+    with capture() as cap:
+        pass
+    with pytest.raises(UserError, match="tracing disabled"):
+        cap.run
+    with pytest.raises(UserError, match="capture"):
+        view(object())

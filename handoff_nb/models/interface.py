@@ -136,6 +136,31 @@ def model_label(model: Any) -> str:
     return str(getattr(model, "model", None) or getattr(model, "name", None) or type(model).__name__)
 
 
+def from_chat_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
+    """The inverse of :func:`to_chat_messages`: (system prompt, input items)."""
+    system: list[str] = []
+    items: list[dict[str, Any]] = []
+    for m in messages:
+        role = m.get("role")
+        if role in ("system", "developer"):
+            system.append(m.get("content") if isinstance(m.get("content"), str) else "")
+        elif role == "tool":
+            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id", ""),
+                          "output": m.get("content")})
+        elif role == "assistant" and m.get("tool_calls"):
+            if m.get("content"):
+                items.append({"role": "assistant", "content": m["content"]})
+            for call in m["tool_calls"]:
+                fn = call.get("function") or {}
+                items.append({"type": "function_call", "call_id": call.get("id", ""),
+                              "name": fn.get("name", ""), "arguments": fn.get("arguments") or "{}"})
+        elif role is not None:
+            items.append({"role": role, "content": m.get("content")})
+        elif m.get("type") in ("function_call", "function_call_output"):
+            items.append(dict(m))
+    return ("\n\n".join(system) if system else None), items
+
+
 def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     if system_prompt:

@@ -43,6 +43,7 @@ class Stepper(W.VBox):
         self.run: Run | None = None
         self.error: BaseException | None = None
         self.busy = False
+        self.read_only = False
 
         self.message = W.Text(value=message, placeholder="Type a customer message…",
                               layout=W.Layout(width="100%"))
@@ -96,6 +97,19 @@ class Stepper(W.VBox):
                           W.HBox([left, right])])
         self._load_edit()
         self._render()
+
+    @classmethod
+    def of_run(cls, run: Run) -> Stepper:
+        """A read-only Stepper over an existing (e.g. captured SDK) run: graph, transcript and
+        every step's tabs, no Send/Step controls."""
+        view = cls(run.starting_agent)
+        view.run = run
+        for w in (view.message, view.restart_toggle, view.send_button, view.step_button,
+                  view.run_button, view.back_button, view.reset_button, view.retry_button):
+            w.layout.display = "none"
+        view.read_only = True
+        view._render("A recorded run (read-only): pick a step to inspect it.")
+        return view
 
     # -- actions (also callable from code) ---------------------------------------------------
     @property
