@@ -127,3 +127,80 @@ def test_stepper_in_jupyterlab(lab):
         page.wait_for_timeout(1200)
         page.screenshot(path=str(ARTIFACTS / "stepper.png"), full_page=False)
         browser.close()
+
+
+SDK_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+         "import agents\n"
+         "from handoff_nb.widgets import Stepper\n"
+         "history = agents.Agent(name='History Tutor', handoff_description='Specialist agent for historical questions')\n"
+         "math = agents.Agent(name='Math Tutor', handoff_description='Specialist agent for math questions')\n"
+         "triage = agents.Agent(name='Triage Agent', instructions=\"You determine which agent to use based on the user's homework question\",\n"
+         "                      handoffs=[history, math])\n"
+         "Stepper(triage, message='What is 12 times 7?')"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+         "from handoff_nb.extensions.visualization import draw_graph\n"
+         "draw_graph(triage)"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+         "from agents import OpenAIChatCompletionsModel\n"
+         "from openai import AsyncOpenAI\n"
+         "from handoff_nb.sdk import capture, view\n"
+         "from handoff_nb.testing import FakeOpenAIServer, reply\n"
+         "agents.set_tracing_disabled(False)\n"
+         "with FakeOpenAIServer([reply(tool_calls=[('transfer_to_math_tutor', '{}')], call_id_prefix='h'),\n"
+         "                       reply('Captured: 12 x 7 = 84')]) as srv:\n"
+         "    m = OpenAIChatCompletionsModel('m', openai_client=AsyncOpenAI(base_url=srv.base_url, api_key='x'))\n"
+         "    live = triage.clone(model=m, handoffs=[history.clone(model=m), math.clone(model=m)])\n"
+         "    with capture() as cap:\n"
+         "        await agents.Runner.run(live, 'What is 12 times 7?')\n"
+         "view(cap)"},
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
+    body = json.dumps({"type": "notebook", "content": SDK_NOTEBOOK}).encode()
+    req = urllib.request.Request(f"{lab}/api/contents/sdk.ipynb?token={TOKEN}", data=body, method="PUT",
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab}/lab/tree/sdk.ipynb?token={TOKEN}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".hnb-graphview svg", timeout=60000)
+        page.wait_for_function("document.body.textContent.includes('Captured: 12 x 7 = 84')", timeout=60000)
+        outputs = page.locator(".jp-OutputArea")
+        first_out = outputs.nth(0)
+
+        def button(label):
+            return first_out.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{label}\s*$")).first
+        try:
+            button("Send").click()
+            page.wait_for_function("document.body.textContent.includes('Press Step')", timeout=30000)
+            button("Step").click()
+            page.wait_for_function(
+                "document.querySelector('.jp-OutputArea').innerText.includes('via transfer_to_math_tutor')",
+                timeout=30000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "sdk_agents.png"), full_page=False)
+        first = first_out.locator(".hnb-graphview").first
+        assert first.locator(".node.hnb-active text").first.text_content() == "Math Tutor"
+        assert outputs.nth(1).locator("svg").count() >= 1  # draw_graph(SDK agent) as SVG
+        captured = outputs.nth(2).inner_text()
+        assert "Triage Agent → Math Tutor via transfer_to_math_tutor" in captured
+        assert "read-only" in captured
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "sdk_agents.png"), full_page=False)
+        browser.close()
