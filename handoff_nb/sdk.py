@@ -339,7 +339,7 @@ def to_sdk_code(agent: Agent) -> str:
         module = getattr(obj, "__module__", None)
         if module == "handoff_nb.extensions.handoff_filters":
             imports.add(f"from agents.extensions.handoff_filters import {name}")
-        elif module and module not in ("__main__", "builtins") and not name.startswith("<"):
+        elif _importable(obj, module, name):
             imports.add(f"from {module} import {name}")
         else:
             refs.append(name)
@@ -388,9 +388,20 @@ def to_sdk_code(agent: Agent) -> str:
     return "\n".join(head + [""] + lines).rstrip() + "\n"
 
 
+def _importable(obj: Any, module: str | None, name: str) -> bool:
+    """Can ``from module import name`` give back ``obj`` (not a closure or a __main__ object)?"""
+    if not module or module in ("__main__", "builtins") or not name.isidentifier():
+        return False
+    try:
+        return getattr(importlib.import_module(module), name, None) is obj
+    except Exception:
+        return False
+
+
 def _ident(name: str, i: int) -> str:
     import re
-    base = re.sub(r"\W+", "_", name).strip("_").lower() or f"agent_{i}"
+    camel = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)  # TriageAgent -> Triage_Agent
+    base = re.sub(r"\W+", "_", camel).strip("_").lower() or f"agent_{i}"
     if base[0].isdigit():
         base = f"agent_{base}"
     return f"{base}_agent" if not base.endswith("agent") else base

@@ -475,6 +475,25 @@ r = Runner.run_sync(faq_triage, [{"role": "user", "content": "refund please"},
 print(r.agent_path, "| billing sees:", r.steps[1].request.input)
 """, check=True),
     md("A run-wide default goes in `RunConfig(handoff_input_filter=...)`; a handoff's own `input_filter` wins."),
+    md("""
+## The SDK's newest history controls
+
+`handoff(agent, nest_handoff_history=True)` (or `RunConfig(nest_handoff_history=True)`) hands the
+next agent the whole conversation as **one summary message** instead of the raw items; a filter
+may also set `HandoffInputData.input_items` to change only what the next *model* sees while the
+run's result keeps every item. The **History passed** view shows the difference:
+"""),
+    code("""
+from handoff_nb.models.scripted import ScriptedModel, handoff_to, say
+from handoff_nb import RunConfig
+
+nested = Agent(name="Router", handoffs=[handoff(billing_agent, nest_handoff_history=True)])
+r = Runner.run_sync(nested, [{"role": "user", "content": "hi"}, {"role": "user", "content": "refund for my last invoice"}],
+                    run_config=RunConfig(model=ScriptedModel([handoff_to("Billing Agent"), say("On it.")])))
+print(r.steps[1].request.input[0]["content"])
+print("items kept in the result:", [type(i).__name__ for i in r.new_items])
+HTML(wrap(history_diff_html(r.steps[0].handoff)))
+""", check=False),
     md(EXERCISE + "Write a filter that keeps only user messages, attach it to the technical handoff, and check the **History passed** tab in a Stepper."),
 ]
 
@@ -734,6 +753,112 @@ except ReplayMismatch as e:
     print("\\n".join(str(e).splitlines()[:6]))
 """, check=True),
     md(EXERCISE + "With a key (or a local Ollama), record the seed 000 escalation message with `RecordingModel` and compare the real model's route with the offline model's."),
+]
+
+
+NOTEBOOKS["10_from_and_to_the_sdk"] = [
+    md("""
+# From and to the OpenAI Agents SDK
+
+Most handoff code is written for the SDK (`pip install openai-agents`, imported as `agents`).
+handoff_nb works with it in both directions:
+
+1. **Port** SDK code by changing the import (`agents` -> `handoff_nb`): the SDK's own examples run.
+2. **Open real SDK agents** in every view: `Stepper`, `GraphView`, `Inspector`, `Playground`,
+   `draw_graph`, `evaluate_routing`, `lint` and `Runner.start` accept an `agents.Agent`.
+3. **Capture a real SDK run** (`agents.Runner.run`) and step through it, read-only.
+4. **Go back**: `to_sdk(agent)` builds `agents.Agent` objects from a prototype made here, and
+   `to_sdk_code(agent)` prints the code to paste into a service.
+
+Everything below runs offline: the SDK's model calls go to a loopback fake server.
+"""),
+    md("## 1-2. Seed 000's system, written with the SDK, opened here"),
+    code("""
+import agents
+from pydantic import BaseModel
+
+class BillingHandoffData(BaseModel):
+    billing_issue_type: str
+    amount_mentioned: str | None = None
+    summary: str
+
+async def on_billing_handoff(ctx, data: BillingHandoffData):
+    ctx.context["department"] = "billing"
+    ctx.context["metadata"] = data.model_dump()
+
+escalation = agents.Agent(name="EscalationManager",
+                          instructions="Resolve cases other departments could not.")
+billing = agents.Agent(name="BillingSpecialist", instructions="Handle charges, refunds, invoices.",
+                       handoffs=[agents.handoff(escalation, tool_name_override="escalate_to_manager",
+                                                tool_description_override="Escalate unresolved billing disputes")])
+support = agents.Agent(name="TechnicalSupport", instructions="Troubleshoot product issues.",
+                       handoffs=[agents.handoff(escalation, tool_name_override="escalate_to_manager",
+                                                tool_description_override="Escalate unresolved technical issues")])
+triage = agents.Agent(
+    name="TriageAgent",
+    instructions="Route charges, refunds and invoices to BillingSpecialist; bugs and errors to TechnicalSupport.",
+    handoffs=[agents.handoff(billing, tool_name_override="route_to_billing", on_handoff=on_billing_handoff,
+                             input_type=BillingHandoffData,
+                             tool_description_override="Route to billing for charge disputes, refunds, invoices"),
+              agents.handoff(support, tool_name_override="route_to_support",
+                             tool_description_override="Route to support for bugs, errors and how-to questions")])
+type(triage)
+"""),
+    code("""
+from handoff_nb import Runner
+from handoff_nb.extensions.visualization import draw_graph
+
+context = {}
+result = Runner.run_sync(triage, "I was charged $49.99 twice on my invoice", context=context)
+print("path:", result.agent_path)
+print("on_handoff wrote:", context)
+""", check=True),
+    code("draw_graph(triage)"),
+    md("The Stepper takes the SDK agent as it is:"),
+    code("""
+from handoff_nb.widgets import Stepper
+Stepper(triage, context={}, message="The export feature is broken, I get a 500 error")
+"""),
+    md("""
+## 3. Capture a real SDK run
+
+`with capture() as cap:` registers a tracing processor with the SDK; every `agents.Runner.run`
+inside is recorded: each model call's exact input and output, the tool outputs, the handoffs.
+`view(cap)` opens the last run in a read-only Stepper. (The SDK's tracing must be on, as it is by
+default.) Here the SDK talks to a loopback server that plays a model:
+"""),
+    code("""
+from agents import OpenAIChatCompletionsModel
+from openai import AsyncOpenAI
+from handoff_nb.sdk import capture, view
+from handoff_nb.testing import FakeOpenAIServer, reply
+
+script = [reply(tool_calls=[("route_to_billing", '{"billing_issue_type": "refund", "amount_mentioned": null, '
+                                                 '"summary": "double charge"}')], call_id_prefix="t"),
+          reply("I have refunded the duplicate charge of $49.99.")]
+with FakeOpenAIServer(script) as srv:
+    model = OpenAIChatCompletionsModel("gpt-4o-mini", openai_client=AsyncOpenAI(base_url=srv.base_url, api_key="sk-not-used"))
+    with capture(agent=triage) as cap:
+        sdk_result = await agents.Runner.run(triage, "I was charged twice", context={},
+                                             run_config=agents.RunConfig(model=model))
+
+run = cap.run
+print(run)
+print("the SDK's answer:", sdk_result.final_output)
+print("what the SDK sent in step 1:", run.steps[1].request.input[-1])
+"""),
+    code("view(cap)"),
+    md("## 4. Back to the SDK\nA prototype made here (seed 000's system from `handoff_nb.examples`) becomes real SDK agents, and code:"),
+    code("""
+from handoff_nb.examples import customer_service
+from handoff_nb.sdk import to_sdk, to_sdk_code
+
+ours = customer_service()
+theirs = to_sdk(ours)
+print(type(theirs), [h.tool_name for h in theirs.handoffs])
+print(to_sdk_code(ours))
+""", check=True),
+    md(EXERCISE + "Change a tool description on the SDK agent (`triage.handoffs[0].tool_description = ...`), open it in a Stepper again, and see the Tools tab change."),
 ]
 
 
