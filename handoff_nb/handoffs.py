@@ -79,6 +79,9 @@ class Handoff(Generic[TContext]):
     strict_json_schema: bool = True
     nest_handoff_history: bool | None = None
     """Pass the history as one summary message (None: follow RunConfig.nest_handoff_history)."""
+    on_invoke_handoff: Callable[..., Any] | None = None
+    """As in the SDK: ``async (ctx, arguments_json) -> Agent`` chooses the target in code when
+    the handoff is taken (``agent`` may then be None; the graph shows ``agent_name``)."""
     tool_name_overridden: bool = False
     tool_description_overridden: bool = False
     _adapter: Any = field(default=None, repr=False, compare=False)

@@ -643,14 +643,14 @@ class Run:
     async def _handoff(self, response: ModelResponse, agent: Agent, h: Handoff[Any],
                        call: dict[str, Any], parsed: Any, items: list[RunItem]) -> _Outcome:
         ctx = self.context_wrapper
-        target = h.agent
-        if target is None:
-            raise UserError(f"handoff {h.tool_name!r} has no target agent")
         try:
+            target = await _target_of(h, ctx, call.get("arguments") or "{}")
             await h.invoke(ctx, parsed)
+        except UserError:
+            raise
         except Exception as e:
             raise HandoffCallbackError(f"on_handoff of {h.tool_name!r} ({agent.name} -> "
-                                       f"{target.name}) raised {type(e).__name__}: {e}") from e
+                                       f"{h.agent_name}) raised {type(e).__name__}: {e}") from e
         await self.hooks.on_handoff(ctx, agent, target)
         if target.hooks:
             await target.hooks.on_handoff(ctx, target, agent)
@@ -833,6 +833,20 @@ def _history(data: HandoffInputData) -> list[TResponseInputItem]:
                               else list(data.input_history))
     model_items = data.new_items if data.input_items is None else data.input_items
     return history + [i.to_input_item() for i in (*data.pre_handoff_items, *model_items)]
+
+
+async def _target_of(h: Handoff[Any], ctx: RunContextWrapper[Any], arguments: str) -> Agent:
+    """The agent a taken handoff goes to: its ``agent``, or what ``on_invoke_handoff`` returns."""
+    if h.on_invoke_handoff is not None:
+        from .sdk import maybe_from_sdk
+        target = maybe_from_sdk(await maybe_await(h.on_invoke_handoff(ctx, arguments)))
+        if not isinstance(target, Agent):
+            raise UserError(f"on_invoke_handoff of {h.tool_name!r} must return an Agent, got "
+                            f"{type(target).__name__}")
+        return target
+    if h.agent is None:
+        raise UserError(f"handoff {h.tool_name!r} has no target agent and no on_invoke_handoff")
+    return h.agent
 
 
 def _nest_filter(mapper: Any) -> Any:

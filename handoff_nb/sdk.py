@@ -208,10 +208,14 @@ def _handoff(source: Any, h: Any) -> Handoff[Any]:
     if is_sdk_agent(h):
         return handoff(from_sdk(h))
     target = h._agent_ref() if getattr(h, "_agent_ref", None) is not None else None
-    if target is None:
-        raise UserError(f"SDK agent {source.name!r}: handoff {h.tool_name!r} was not made with "
-                        "handoff(agent, ...) (its target is chosen in code by on_invoke_handoff); "
-                        "handoff_nb needs the target agent to draw and step it")
+    if target is None:  # built by hand: the target is chosen in code when the handoff is taken
+        return Handoff(tool_name=h.tool_name, tool_description=h.tool_description,
+                       input_json_schema=dict(h.input_json_schema), agent_name=h.agent_name,
+                       input_filter=_filter(h.input_filter), is_enabled=_is_enabled(source, h.is_enabled),
+                       strict_json_schema=h.strict_json_schema,
+                       nest_handoff_history=getattr(h, "nest_handoff_history", None),
+                       on_invoke_handoff=h.on_invoke_handoff,
+                       tool_name_overridden=True, tool_description_overridden=True)
     captured = _closure(h.on_invoke_handoff)
     on_handoff, input_type = captured.get("on_handoff"), captured.get("input_type")
     default_name = h.tool_name == Handoff.default_tool_name(target)
@@ -289,6 +293,11 @@ def _tool_to_sdk(sdk: Any, tool: FunctionTool) -> Any:
                             strict_json_schema=tool.strict_json_schema, is_enabled=tool.is_enabled)
 
 
+async def _maybe_await(value: Any) -> Any:
+    import inspect
+    return await value if inspect.isawaitable(value) else value
+
+
 def _filter_to_sdk(fn: Any) -> Any:
     if fn is None or not getattr(fn, "__module__", "").startswith("handoff_nb.extensions"):
         return fn
@@ -298,7 +307,15 @@ def _filter_to_sdk(fn: Any) -> Any:
 
 def _handoff_to_sdk(sdk: Any, h: Handoff[Any]) -> Any:
     if h.agent is None:
-        raise UserError(f"handoff {h.tool_name!r} has no target agent")
+        if h.on_invoke_handoff is None:
+            raise UserError(f"handoff {h.tool_name!r} has no target agent")
+
+        async def invoke(ctx: Any, arguments: str) -> Any:
+            return to_sdk(maybe_from_sdk(await _maybe_await(h.on_invoke_handoff(ctx, arguments))))
+        return sdk.Handoff(tool_name=h.tool_name, tool_description=h.tool_description,
+                           input_json_schema=h.input_json_schema, on_invoke_handoff=invoke,
+                           agent_name=h.agent_name, input_filter=_filter_to_sdk(h.input_filter),
+                           strict_json_schema=h.strict_json_schema)
     kwargs: dict[str, Any] = {}
     if h.tool_name_overridden:
         kwargs["tool_name_override"] = h.tool_name
@@ -364,6 +381,8 @@ def to_sdk_code(agent: Agent) -> str:
     for a in agents:
         for h in a.handoff_objects():
             if h.agent is None:
+                lines.append(f"# {var[id(a)]}: handoff {h.tool_name!r} chooses its target in code "
+                             "(Handoff(on_invoke_handoff=...)): add it by hand")
                 continue
             args = [var[id(h.agent)]]
             if h.tool_name_overridden:
@@ -621,13 +640,106 @@ def _run_from_spans(spans: list[Any], entry: Any) -> Any:
     return Run.recorded(first_agent, first_input or "", steps)
 
 
+def _plain(raw: Any) -> dict[str, Any]:
+    return dict(raw) if isinstance(raw, dict) else raw.model_dump(exclude_none=True)
+
+
+def run_from_result(result: Any, agent: Any = None) -> Any:
+    """A read-only Run rebuilt from an SDK ``RunResult`` (no trace needed). Each model response
+    becomes a Step; its request input is rebuilt as the run's input plus the items before it --
+    exact unless a handoff input filter changed the history (then :func:`capture` is exact)."""
+    from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+                        ToolCallOutputItem, content_text, normalize_input)
+    from .models.interface import ModelRequest, ModelResponse
+    from .run import HandoffRecord, Run, Step
+    if not hasattr(result, "raw_responses") or not hasattr(result, "new_items"):
+        raise UserError(f"expected an agents RunResult, got {type(result).__name__}")
+    graph: dict[str, Agent] = {}
+    if agent is not None:
+        graph = {a.name: a for a in maybe_from_sdk(agent).walk()}
+
+    def ours(sdk_agent: Any) -> Agent:
+        name = getattr(sdk_agent, "name", "agent")
+        if name not in graph:
+            try:
+                graph.update({a.name: a for a in from_sdk(sdk_agent).walk()})
+            except UserError:
+                graph[name] = Agent(name=name)
+        return graph[name]
+
+    outputs = [{id(o) for o in r.output} for r in result.raw_responses]
+    history = normalize_input(result.input)
+    steps: list[Step] = []
+    k = -1
+    for item in result.new_items:
+        raw = item.raw_item
+        starts = next((i for i in range(k + 1, len(outputs)) if id(raw) in outputs[i]), None)
+        if starts is not None or not steps:
+            k = starts if starts is not None else 0
+            a = ours(item.agent)
+            response = result.raw_responses[k] if k < len(result.raw_responses) else None
+            out = []
+            for o in (response.output if response is not None else []):
+                d = _plain(o)
+                if d.get("type") == "message":
+                    out.append({"role": "assistant", "content": content_text(d)})
+                elif d.get("type") == "function_call":
+                    out.append({"type": "function_call", "call_id": d.get("call_id", ""),
+                                "name": d.get("name", ""), "arguments": d.get("arguments") or "{}"})
+            step = Step(index=len(steps), agent=a, decision="run_again", next_agent=a,
+                        response=ModelResponse(output=out, agent=a))
+            step.request = ModelRequest(agent_name=a.name, instructions=a.instructions
+                                        if isinstance(a.instructions, str) else None,
+                                        handoff_instructions=None, input=list(history),
+                                        tools=[t.chat_spec() for t in a.tools]
+                                        + [h.chat_spec() for h in a.handoff_objects()], step_index=len(steps))
+            steps.append(step)
+        step = steps[-1]
+        d = _plain(raw)
+        kind = type(item).__name__
+        if kind == "MessageOutputItem":
+            mine: Any = MessageOutputItem(step.agent, {"role": "assistant", "content": content_text(d)})
+        elif kind == "HandoffCallItem":
+            mine = HandoffCallItem(step.agent, d)
+        elif kind == "HandoffOutputItem":
+            target = ours(item.target_agent)
+            mine = HandoffOutputItem(step.agent, d, source_agent=step.agent, target_agent=target)
+            call = next((i for i in step.items if isinstance(i, HandoffCallItem)), None)
+            step.decision, step.next_agent = "handoff", target
+            step.handoff = HandoffRecord(source=step.agent, target=target,
+                                         tool_name=call.raw_item.get("name", "") if call else "",
+                                         call_id=d.get("call_id", ""), arguments="", input=None,
+                                         history_before=[], history_after=[], filter_name=None)
+        elif kind == "ToolCallOutputItem":
+            mine = ToolCallOutputItem(step.agent, d, output=getattr(item, "output", None))
+        elif kind == "ToolCallItem":
+            mine = ToolCallItem(step.agent, d)
+        else:
+            continue  # reasoning and other item kinds the views do not show
+        step.items.append(mine)
+        history.append(mine.to_input_item())
+    for i, step in enumerate(steps):
+        if step.handoff is not None:
+            step.handoff.history_before = list(step.request.input) + [x.to_input_item() for x in step.items]
+            step.handoff.history_after = list(steps[i + 1].request.input) if i + 1 < len(steps) else []
+    if steps and steps[-1].decision == "run_again" and not any(
+            isinstance(x, (ToolCallItem, HandoffCallItem)) for x in steps[-1].items):
+        steps[-1].decision, steps[-1].final_output = "final_output", result.final_output
+    start = steps[0].agent if steps else ours(result.last_agent)
+    return Run.recorded(start, result.input, steps)
+
+
 def view(x: Any, agent: Any = None) -> Any:
-    """A read-only Stepper for a captured SDK run (a :class:`Capture`, or one of its runs)."""
+    """A read-only Stepper for a real SDK run: what :func:`capture` recorded (the Capture or one of
+    its runs, exact), or an SDK ``RunResult`` (rebuilt from its items; see
+    :func:`run_from_result`)."""
     from .run import Run
     from .widgets import Stepper
     run = x.run if isinstance(x, Capture) else x
     if not isinstance(run, Run):
-        raise UserError("view() takes what handoff_nb.sdk.capture() recorded (the Capture or one of "
-                        f"its runs), got {type(x).__name__}; wrap the SDK call in "
-                        "`with handoff_nb.sdk.capture() as cap:`")
+        if hasattr(x, "raw_responses") and hasattr(x, "new_items"):
+            run = run_from_result(x, agent)
+        else:
+            raise UserError("view() takes what handoff_nb.sdk.capture() recorded (the Capture or "
+                            f"one of its runs) or an agents RunResult, got {type(x).__name__}")
     return Stepper.of_run(run)

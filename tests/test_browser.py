@@ -172,16 +172,16 @@ def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{lab}/lab/tree/sdk.ipynb?token={TOKEN}")
+        # a workspace of its own: only this notebook open (the other test's stays in the default one)
+        page.goto(f"{lab}/lab/workspaces/sdk/tree/sdk.ipynb?reset&token={TOKEN}")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
         page.wait_for_function(
             "() => { const w = window.jupyterapp.shell.currentWidget;"
             " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
             " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_selector(".hnb-graphview svg", timeout=60000)
         page.wait_for_function("document.body.textContent.includes('Captured: 12 x 7 = 84')", timeout=60000)
-        outputs = page.locator(".jp-OutputArea")
+        outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea")
         first_out = outputs.nth(0)
 
         def button(label):
@@ -191,7 +191,8 @@ def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
             page.wait_for_function("document.body.textContent.includes('Press Step')", timeout=30000)
             button("Step").click()
             page.wait_for_function(
-                "document.querySelector('.jp-OutputArea').innerText.includes('via transfer_to_math_tutor')",
+                "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea')"
+                ".innerText.includes('via transfer_to_math_tutor')",
                 timeout=30000)
         finally:
             page.screenshot(path=str(ARTIFACTS / "sdk_agents.png"), full_page=False)

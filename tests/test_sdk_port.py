@@ -587,3 +587,61 @@ def test_nothing_captured_says_why():
         cap.run
     with pytest.raises(UserError, match="capture"):
         view(object())
+
+
+def test_handoff_whose_target_is_chosen_in_code():
+    from handoff_nb.render.dot import graph_dot, graph_model
+    from handoff_nb.sdk import from_sdk
+    spanish, english = Agent(name="Spanish"), Agent(name="English")
+
+    async def pick(ctx, arguments):
+        return spanish if json.loads(arguments).get("lang") == "es" else english
+
+    h = hn.Handoff(tool_name="transfer_to_speaker", tool_description="A native speaker.",
+                   input_json_schema={"type": "object", "properties": {"lang": {"type": "string"}},
+                                      "required": ["lang"], "additionalProperties": False},
+                   agent_name="Speaker", on_invoke_handoff=pick)
+    router = Agent(name="Router", handoffs=[h])
+    r = Runner.run_sync(router, "hola", run_config=RunConfig(model=ScriptedModel([
+        Reply(calls=(("transfer_to_speaker", '{"lang": "es"}'),)), say("¡Hola!")])))
+    assert r.agent_path == ["Router", "Spanish"] and r.last_agent is spanish
+    assert "Speaker (chosen in code)" in graph_dot(graph_model(router))
+    # the same, built by hand with the SDK
+    their_spanish = sdk.Agent(name="Spanish")
+
+    async def their_pick(ctx, arguments):
+        return their_spanish
+
+    their_h = sdk.Handoff(tool_name="transfer_to_speaker", tool_description="A native speaker.",
+                          input_json_schema={}, on_invoke_handoff=their_pick, agent_name="Speaker")
+    ours = from_sdk(sdk.Agent(name="Router", handoffs=[their_h]))
+    r = Runner.run_sync(ours, "hola", run_config=RunConfig(model=ScriptedModel([
+        Reply(calls=(("transfer_to_speaker", "{}"),)), say("¡Hola!")])))
+    assert r.agent_path == ["Router", "Spanish"]
+    with pytest.raises(UserError, match="must return an Agent"):
+        bad = hn.Handoff(tool_name="t", tool_description="", input_json_schema={}, agent_name="X",
+                         on_invoke_handoff=lambda ctx, a: None)
+        Runner.run_sync(Agent(name="R", handoffs=[bad]), "x",
+                        run_config=RunConfig(model=ScriptedModel([Reply(calls=(("t", "{}"),))])))
+
+
+def test_view_of_an_sdk_run_result_rebuilds_the_steps():
+    from handoff_nb.sdk import run_from_result, view
+
+    @sdk.function_tool
+    def lookup(q: str) -> str:
+        """Look up."""
+        return "found"
+
+    b = sdk.Agent(name="B")
+    a = sdk.Agent(name="A", tools=[lookup], handoffs=[b])
+    m = _sdk_canned([("call", ("lookup", '{"q": "x"}')), ("call", ("transfer_to_b", "{}")), ("text", "done")])
+    result = asyncio.run(sdk.Runner.run(a, "hi", run_config=sdk.RunConfig(model=m)))
+    run = run_from_result(result)
+    assert [s.decision for s in run.steps] == ["run_again", "handoff", "final_output"]
+    assert run.agent_path == ["A", "B"] and run.final_output == "done"
+    # the rebuilt inputs are what the SDK sent (no filter here)
+    assert [_shape(s.request.input) for s in run.steps] == [_shape(x) for x in m.inputs]
+    assert run.steps[0].items[1].output == "found"
+    stepper = view(result)
+    assert "[1] handoff A -> B via transfer_to_b" in repr(stepper) and stepper.read_only

@@ -70,7 +70,7 @@ def graph_model(agent: Agent, run: Run | RunResult | None = None) -> GraphModel:
     ids = {id(a): f"a{i}" for i, a in enumerate(agents)}
     nodes = [Node(ids[id(a)], "agent", a.name, entry=a is agent, name=a.name) for a in agents]
     edges: list[Edge] = []
-    tool_ids: dict[int, str] = {}
+    tool_ids: dict[Any, str] = {}
     for a in agents:
         for t in a.tools:
             if id(t) not in tool_ids:
@@ -78,7 +78,14 @@ def graph_model(agent: Agent, run: Run | RunResult | None = None) -> GraphModel:
                 nodes.append(Node(tool_ids[id(t)], "tool", t.name, name=t.name))
             edges.append(Edge(f"e{len(edges)}", ids[id(a)], tool_ids[id(t)], "tool", tool_name=t.name))
         for h in a.handoff_objects():
-            if h.agent is None:
+            if h.agent is None:  # target chosen in code (on_invoke_handoff): a dashed name node
+                key = f"code:{h.agent_name}"
+                if key not in tool_ids:
+                    tool_ids[key] = f"c{len(tool_ids)}"  # type: ignore[index]
+                    nodes.append(Node(tool_ids[key], "agent", h.agent_name + " (chosen in code)",  # type: ignore[index]
+                                      name=h.agent_name))
+                edges.append(Edge(f"e{len(edges)}", ids[id(a)], tool_ids[key], "handoff",  # type: ignore[index]
+                                  label=h.tool_name, cues=["on_invoke_handoff"], tool_name=h.tool_name))
                 continue
             cues = []
             if h.input_type is not None:
