@@ -115,7 +115,8 @@ def test_stepper_in_jupyterlab(lab):
         transcript = page.inner_text(".jp-OutputArea")
         assert "TriageAgent → BillingSpecialist via route_to_billing" in transcript
         assert page.locator(".hnb-graphview .edge.hnb-taken").count() == 1
-        assert page.text_content(".hnb-graphview .edge.hnb-taken text") == "step 1 · route_to_billing"
+        texts = page.locator(".hnb-graphview .edge.hnb-taken text").all_text_contents()
+        assert texts == ["route_to_billing", "step 0"]  # the reserved line holds the step number
         widget_button(page, "Step").click()
         page.wait_for_function("document.body.textContent.includes('escalate_to_manager')", timeout=30000)
         no_news = page.get_by_role("button", name="No")
@@ -204,4 +205,80 @@ def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
         assert "read-only" in captured
         page.wait_for_timeout(800)
         page.screenshot(path=str(ARTIFACTS / "sdk_agents.png"), full_page=False)
+        browser.close()
+
+
+def _system_source(n: int) -> str:
+    return (
+        "from handoff_nb import Agent, handoff\n"
+        f"def system_{n}():\n"
+        "    manager = Agent(name='EscalationManager', instructions='Resolve what others could not.')\n"
+        f"    names = ['Billing', 'TechnicalSupport', 'Sales', 'Shipping', 'Returns', 'Accounts', 'Security',\n"
+        "             'Partnerships', 'Legal', 'Privacy', 'Onboarding', 'Enterprise', 'Education'][:" + str(n - 2) + "]\n"
+        "    specialists = [Agent(name=f'{x}Specialist', handoff_description=f'{x} questions',\n"
+        "                         handoffs=[handoff(manager, tool_name_override='escalate_to_manager')])\n"
+        "                   for x in names]\n"
+        "    return Agent(name='TriageAgent', instructions='Route customers.', handoffs=specialists)\n"
+        f"Stepper(system_{n}(), message='I was charged twice on my invoice')\n")
+
+
+SIZES_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+               "source": "from handoff_nb.widgets import Stepper"}]
+    + [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": _system_source(n)}
+       for n in (5, 10, 15)],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+MIN_LABEL_PX = """(root) => {
+  const out = [];
+  for (const svg of root.querySelectorAll('.hnb-graphview svg')) {
+    let min = 1e9, count = 0;
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim() || /^\\u2007+$/.test(t.textContent)) continue;
+      const m = t.getScreenCTM();
+      const px = parseFloat(t.getAttribute('font-size')) * Math.hypot(m.a, m.b);
+      min = Math.min(min, px); count++;
+    }
+    out.push({min, count, width: svg.getBoundingClientRect().width});
+  }
+  return out;
+}"""
+
+
+def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
+    body = json.dumps({"type": "notebook", "content": SIZES_NOTEBOOK}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/sizes.ipynb?token={TOKEN}", data=body,
+                                                  method="PUT", headers={"Content-Type": "application/json"}))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab}/lab/workspaces/sizes/tree/sizes.ipynb?reset&token={TOKEN}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+        page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget;"
+            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
+        assert page.locator(".jp-FileBrowser").first.is_visible()  # the sidebar is open
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function("document.querySelectorAll('.hnb-graphview svg').length === 3", timeout=90000)
+        page.wait_for_timeout(1000)
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        sizes = panel.evaluate(MIN_LABEL_PX)
+        for n, s in zip((5, 10, 15), sizes):
+            assert s["count"] >= n, s
+            assert s["min"] >= 11, f"{n}-agent graph: smallest label {s['min']:.1f}px"
+        # tabs show their whole titles
+        titles = panel.locator(".widget-tab .lm-TabBar-tab").evaluate_all(
+            "ts => ts.map(t => [t.querySelector('.lm-TabBar-tabLabel').scrollWidth, t.querySelector('.lm-TabBar-tabLabel').clientWidth])")
+        assert titles and all(sw <= cw + 1 for sw, cw in titles), titles
+        for i, n in enumerate((5, 10, 15)):
+            graph = panel.locator(".hnb-graphview").nth(i)
+            graph.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(ARTIFACTS / f"stepper_{n}_agents.png"), full_page=False)
         browser.close()

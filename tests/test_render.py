@@ -67,7 +67,7 @@ def test_cues_tools_cycles_and_run_highlight():
     run.run()
     g = dot_json(graph_dot(graph_model(a, run)))
     taken = {e["label"].split(":")[0] for t, h, e in g["edges"] if e["label"].startswith("step")}
-    assert taken == {"step 1", "step 2"}
+    assert taken == {"step 0", "step 1"}  # Step.index, 0-based everywhere
     assert g["nodes"]["a0"]["fillcolor"] == "#fde68a"  # active again at the end
 
 

@@ -55,7 +55,7 @@ def test_stepper_walks_triage_billing_escalation(seed):
 
     s.step_button.click()  # billing -> escalation
     assert s.graph.highlight["active"] == node(s, seed.escalation_agent)
-    assert sorted(s.graph.highlight["taken"].values()) == [[1], [2]]
+    assert sorted(s.graph.highlight["taken"].values()) == [[0], [1]]  # Step.index
     assert "escalate_to_manager" in s.transcript.value
     assert "&quot;department&quot;: &quot;escalation&quot;" in s.panes["Context"].value
 

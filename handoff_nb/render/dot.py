@@ -117,7 +117,7 @@ def apply_run(model: GraphModel, run: Run | RunResult) -> None:
             edge = next((e for e in model.edges if e.kind == "handoff" and e.source == src
                          and e.target == dst and e.tool_name == step.handoff.tool_name), None)
             if edge is not None:
-                taken.setdefault(edge.id, []).append(step.index + 1)
+                taken.setdefault(edge.id, []).append(step.index)  # Step.index: 0-based everywhere
             visited.append(dst)
     model.visited = [v for v in dict.fromkeys(visited) if v]
     model.taken = taken
@@ -159,10 +159,18 @@ DENSE_EDGES = 120
 dot's layout time grows fast with labelled edges (500 of them: over a minute)."""
 
 
-def graph_dot(model: GraphModel, *, static_highlight: bool = True, compact: bool | None = None) -> str:
+STEP_SLOT = "\u2007" * 10
+"""A second edge-label line of figure spaces: dot reserves its room at layout time, and a GraphView
+writes "step 0, 3" into it when the handoff is taken (no label ever runs into a node)."""
+
+
+def graph_dot(model: GraphModel, *, static_highlight: bool = True, compact: bool | None = None,
+              cues: bool = True) -> str:
     """The DOT source for ``model``. With ``static_highlight`` the run's highlight and step numbers
-    are drawn into the layout; without, they are left to a GraphView's CSS. ``compact`` (default:
-    for graphs of :data:`DENSE_EDGES` edges or more) leaves edge labels to tooltips."""
+    are drawn into the layout; without, they are left to a GraphView's CSS (each edge label gets
+    a reserved :data:`STEP_SLOT` line). ``compact`` (default: for graphs of :data:`DENSE_EDGES`
+    edges or more) leaves edge labels to tooltips; ``cues=False`` keeps the input_type /
+    on_handoff / filter cues in the tooltip only (the Stepper's view; hover shows them)."""
     if compact is None:
         compact = sum(1 for e in model.edges if e.kind != "tool") >= DENSE_EDGES
     c = COLORS
@@ -186,7 +194,9 @@ def graph_dot(model: GraphModel, *, static_highlight: bool = True, compact: bool
         if e.kind == "tool":
             lines.append(f'  {e.source} -> {e.target} [{_attrs(id=f"edge_{e.id}", arrowhead="none", style="dotted", color=c["tool_line"])}];')
             continue
-        label = e.label + "".join(f"\n[{_clip(cue, 40)}]" for cue in e.cues)
+        cue_text = "".join(f"\n[{_clip(cue, 40)}]" for cue in e.cues)
+        label = e.label + (cue_text if cues else "") + ("" if static_highlight else "\n" + STEP_SLOT)
+        hover = (e.label + cue_text).replace("\n", " ")
         style, color, pen = [], c["edge"], "1.2"
         if any(cue.startswith("input:") for cue in e.cues):
             pen = "2.2"
@@ -196,8 +206,7 @@ def graph_dot(model: GraphModel, *, static_highlight: bool = True, compact: bool
             style.append("dotted")
             color = c["disabled"]
         attrs = dict(id=f"edge_{e.id}", label=None if compact else label, color=color,
-                     fontcolor=color, penwidth=pen, style=",".join(style) or None,
-                     tooltip=label.replace("\n", " ") if compact else e.tool_name)
+                     fontcolor=color, penwidth=pen, style=",".join(style) or None, tooltip=hover)
         if static_highlight and e.id in model.taken:
             steps = ", ".join(str(s) for s in model.taken[e.id])
             attrs.update(color=c["taken"], fontcolor=c["taken"], penwidth="3",

@@ -1,12 +1,16 @@
 // handoff_nb GraphView: the SVG arrives once; a highlight change only toggles classes.
+// Edge labels carry a reserved line of figure spaces (laid out by dot) that receives "step N".
+const SLOT = /^\u2007+$/;
+const MIN_SCALE = 0.85;   // 10pt edge labels stay >= 11 px; wider graphs scroll instead of shrinking
+const MAX_SCALE = 1.3;
+
 function apply(el, hl) {
   const svg = el.querySelector("svg");
   if (!svg) return;
   svg.querySelectorAll(".hnb-active,.hnb-visited,.hnb-taken").forEach((n) =>
     n.classList.remove("hnb-active", "hnb-visited", "hnb-taken"));
-  svg.querySelectorAll("text[data-hnb-label]").forEach((t) => {
-    t.textContent = t.getAttribute("data-hnb-label");
-    t.removeAttribute("data-hnb-label");
+  svg.querySelectorAll("text[data-hnb-slot]").forEach((t) => {
+    t.textContent = t.getAttribute("data-hnb-slot");
   });
   hl = hl || {};
   for (const id of hl.visited || []) {
@@ -21,20 +25,73 @@ function apply(el, hl) {
     const g = svg.querySelector(`#edge_${edge}`);
     if (!g) continue;
     g.classList.add("hnb-taken");
-    const text = g.querySelector("text");
-    if (text) {  // "route_to_billing" -> "step 1 · route_to_billing" (restored on the next change)
-      text.setAttribute("data-hnb-label", text.textContent);
-      text.textContent = "step " + steps.join(", ") + " · " + text.textContent;
+    const slot = Array.from(g.querySelectorAll("text")).find(
+      (t) => t.hasAttribute("data-hnb-slot") || SLOT.test(t.textContent));
+    if (slot) {
+      if (!slot.hasAttribute("data-hnb-slot")) slot.setAttribute("data-hnb-slot", slot.textContent);
+      slot.textContent = "step " + steps.join(", ");
     }
   }
 }
 
+function naturalWidth(svg) {
+  const w = svg.getAttribute("width") || "";
+  const n = parseFloat(w);
+  if (!n) return svg.viewBox && svg.viewBox.baseVal ? svg.viewBox.baseVal.width : 0;
+  return w.endsWith("pt") ? n * 96 / 72 : n;
+}
+
+function fit(el, state) {
+  const svg = el.querySelector(".hnb-canvas svg");
+  if (!svg) return;
+  const natural = naturalWidth(svg);
+  const room = el.clientWidth - 4;
+  if (!natural || room <= 0) return;
+  const auto = Math.min(MAX_SCALE, Math.max(MIN_SCALE, room / natural));
+  const scale = state.zoom ? Math.max(0.2, state.zoom) : auto;
+  svg.style.width = `${Math.round(natural * scale)}px`;
+  svg.style.height = "auto";
+  svg.style.maxWidth = "none";
+  el.dataset.scale = scale.toFixed(3);
+}
+
 function render({ model, el }) {
   el.classList.add("hnb-graphview");
-  const draw = () => { el.innerHTML = model.get("svg"); apply(el, model.get("highlight")); };
+  const state = { zoom: 0 };
+  const bar = document.createElement("div");
+  bar.className = "hnb-zoom";
+  const canvas = document.createElement("div");
+  canvas.className = "hnb-canvas";
+  const button = (label, title, fn) => {
+    const b = document.createElement("button");
+    b.textContent = label; b.title = title; b.type = "button";
+    b.addEventListener("click", () => { fn(); fit(el, state); });
+    bar.appendChild(b);
+  };
+  const current = () => parseFloat(el.dataset.scale || "1");
+  button("\u2212", "zoom out", () => { state.zoom = current() / 1.25; });
+  button("fit", "fit to width (labels stay readable)", () => { state.zoom = 0; });
+  button("+", "zoom in", () => { state.zoom = current() * 1.25; });
+  el.replaceChildren(bar, canvas);
+  const draw = () => {
+    canvas.innerHTML = model.get("svg");
+    apply(canvas, model.get("highlight"));
+    fit(el, state);
+  };
   draw();
   model.on("change:svg", draw);
-  model.on("change:highlight", () => apply(el, model.get("highlight")));
+  model.on("change:highlight", () => apply(canvas, model.get("highlight")));
+  canvas.addEventListener("wheel", (e) => {
+    if (!e.ctrlKey) return;
+    e.preventDefault();
+    state.zoom = current() * (e.deltaY < 0 ? 1.1 : 1 / 1.1);
+    fit(el, state);
+  }, { passive: false });
+  if (typeof ResizeObserver !== "undefined") {
+    const ro = new ResizeObserver(() => fit(el, state));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }
 }
 
 export default { render };

@@ -9,7 +9,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from ..render.dot import COLORS, GraphModel, apply_run, graph_dot, graph_model, highlight_state
+from ..render.dot import (COLORS, STEP_SLOT, GraphModel, apply_run, graph_dot, graph_model,
+                          highlight_state)
 from ..render.html import esc, svg_img, wrap
 from ..render.svg import DotUnavailable, render_svg
 
@@ -27,7 +28,7 @@ class GraphView(anywidget.AnyWidget):
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.model: GraphModel = graph_model(agent)
-        source = graph_dot(self.model, static_highlight=False)
+        source = graph_dot(self.model, static_highlight=False, cues=False)
         try:
             svg = render_svg(source)
         except DotUnavailable as e:  # also RenderFailed: dot errors and timeouts
@@ -84,6 +85,11 @@ def bake_highlight(svg: str, highlight: dict[str, Any]) -> str:
         svg = rewrite(svg, f"node_{node}", c["visited_fill"], None, "1")
     if highlight.get("active"):
         svg = rewrite(svg, f"node_{highlight['active']}", c["active_fill"], c["active_line"], "3")
-    for edge in highlight.get("taken") or {}:
+    for edge, steps in (highlight.get("taken") or {}).items():
         svg = rewrite(svg, f"edge_{edge}", c["taken"], c["taken"], "3")
+        span = _group(svg, f"edge_{edge}")
+        if span is not None:  # the reserved label line gets the step numbers
+            part = svg[span[0]:span[1]].replace(
+                f">{STEP_SLOT}<", f">step {', '.join(str(s) for s in steps)}<", 1)
+            svg = svg[:span[0]] + part + svg[span[1]:]
     return svg

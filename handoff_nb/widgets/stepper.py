@@ -90,11 +90,15 @@ class Stepper(W.VBox):
 
         controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
                            self.reset_button, self.retry_button])
-        left = W.VBox([self.graph, W.HTML("<b>Transcript</b>"), self.transcript],
-                      layout=W.Layout(width="55%"))
-        right = W.VBox([self.step_picker, self.tabs], layout=W.Layout(width="45%"))
-        super().__init__([self.message, controls, self.restart_toggle, self.status,
-                          W.HBox([left, right])])
+        # the graph gets the whole cell width (5-15 agents stay readable); transcript and the
+        # inspector share the row below, and stack when the cell is narrow
+        left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript],
+                      layout=W.Layout(flex="1 1 420px", min_width="320px", margin="0 12px 0 0"))
+        right = W.VBox([self.step_picker, self.tabs],
+                       layout=W.Layout(flex="1 1 460px", min_width="360px"))
+        super().__init__([self.message, controls, self.restart_toggle, self.status, self.graph,
+                          W.Box([left, right], layout=W.Layout(display="flex", flex_flow="row wrap"))])
+        self.add_class("hnb-stepper")
         self._load_edit()
         self._render()
 
