@@ -193,11 +193,16 @@ def transcript_html(run: Run | RunResult, *, new_input_only: bool = False) -> st
             out.append(_turn("user", "user", esc(content_text(item))))
         elif item.get("role") == "assistant":
             out.append(_turn("assistant", "assistant (earlier)", esc(content_text(item))))
+    from ..pricing import step_meta
     for step in run.steps:
         if step.decision == "error":
             out.append(_turn("error", f"step {step.index} · {step.agent.name} · error",
                              esc(f"{type(step.error).__name__}: {step.error}")))
             continue
+        meta = step_meta(step)
+        if meta:
+            out.append(f'<div class="hnb-muted" style="font-size:11px;margin:4px 0 0 2px">'
+                       f'step {step.index} · {esc(step.model_name or "model")} · {esc(meta)}</div>')
         for item in step.items:
             if isinstance(item, MessageOutputItem):
                 out.append(_turn("assistant", f"step {step.index} · {item.agent.name}", esc(item.text)))

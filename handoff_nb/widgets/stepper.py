@@ -339,7 +339,10 @@ def _pretty(value: Any) -> str:
 
 
 def _turn_html(run: Run, index: int) -> str:
-    head = f'<div class="hnb-who" style="margin-top:6px">turn {index + 1} · starts at {_html.escape(run.starting_agent.name)}</div>'
+    from ..pricing import run_meta
+    totals = f" · {_html.escape(run_meta(run))}" if run.steps else ""
+    head = (f'<div class="hnb-who" style="margin-top:6px">turn {index + 1} · starts at '
+            f'{_html.escape(run.starting_agent.name)}{totals}</div>')
     return head + transcript_html(run, new_input_only=index > 0)
 
 
