@@ -9,10 +9,13 @@ PORT   ?= 8888
 .PHONY: lab test setup system-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
-	@echo ">> creating virtualenv $(VENV) and installing handoff_nb with its notebook and test extras"
+	@echo ">> [1/3] creating virtualenv $(VENV)"
 	$(PYTHON) -m venv $(VENV)
+	@echo ">> [2/3] upgrading pip"
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev,dot]"
+	@echo ">> [3/3] installing handoff_nb with its notebook and test extras (1-2 minutes; pip shows each package)"
+	$(PY) -m pip install --progress-bar off -e ".[dev,dot]" 2>&1 | grep --line-buffered -E "^(Collecting|Successfully|ERROR)" || true
+	$(PY) -c "import handoff_nb, jupyterlab, ipywidgets" || { echo ">> install failed: see the pip output above"; exit 1; }
 	@touch $@
 
 setup: system-deps $(VENV)/.installed
@@ -22,10 +25,14 @@ setup: system-deps $(VENV)/.installed
 system-deps:
 	@bash scripts/system-deps.sh
 
+# as root (Docker, CI boxes, Binder-like machines) Jupyter refuses to start without --allow-root
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup
-	@echo ">> starting JupyterLab at notebooks/00_start_here.ipynb (offline model unless OPENAI_API_KEY is set)"
+	@echo ">> starting JupyterLab at notebooks/00_start_here.ipynb on port $(PORT) (offline model unless OPENAI_API_KEY is set)"
+	@echo ">> other port: make lab PORT=8890; extra Jupyter options: make lab LAB_ARGS='--no-browser'"
 	$(VENV)/bin/jupyter lab --notebook-dir=. --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
+	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	@echo ">> unit, widget and browser tests, then every notebook under nbval"

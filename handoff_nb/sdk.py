@@ -39,12 +39,18 @@ class _IdCache:
         entry = self._data.get(id(key))
         return entry[1] if entry is not None and entry[0]() is key else None
 
+    def drop(self, key: Any) -> None:
+        entry = self._data.get(id(key))
+        if entry is not None and entry[0]() is key:
+            del self._data[id(key)]
+
     def put(self, key: Any, value: Any) -> None:
         k = id(key)
         self._data[k] = (weakref.ref(key, lambda _r, k=k: self._data.pop(k, None)), value)
 
 
 _from_cache = _IdCache()
+_CONVERTING = object()
 _to_cache = _IdCache()
 
 # SDK Agent fields handoff_nb runs as they are / ignores when left at their defaults
@@ -75,8 +81,11 @@ def from_sdk(agent: Any) -> Agent:
     if not is_sdk_agent(agent):
         raise UserError(f"from_sdk() needs an agents.Agent, got {type(agent).__name__}")
     cached = _from_cache.get(agent)
-    if cached is not None:
-        return cached
+    if cached is not None and (getattr(cached, "_sdk_fingerprint", None) is _CONVERTING
+                               or _fingerprint(agent) == getattr(cached, "_sdk_fingerprint", None)):
+        return cached  # unchanged since converted (or being converted: a cycle)
+    if cached is not None:  # the SDK graph was edited since: convert it again
+        _forget(agent)
     _check_supported(agent)
     ours = Agent(name=agent.name, instructions=_instructions(agent),
                  handoff_description=agent.handoff_description, model=_model(agent),
@@ -84,10 +93,43 @@ def from_sdk(agent: Any) -> Agent:
                  tools=[_tool(agent, t) for t in agent.tools], hooks=agent.hooks,
                  reset_tool_choice=getattr(agent, "reset_tool_choice", True))
     ours._sdk_agent = agent  # type: ignore[attr-defined]
+    ours._sdk_fingerprint = _CONVERTING  # type: ignore[attr-defined]
     _from_cache.put(agent, ours)  # before the handoffs: cycles find it
     ours.handoffs = [_handoff(agent, h) for h in agent.handoffs]
     ours.check_tool_names()
+    ours._sdk_fingerprint = _fingerprint(agent)  # type: ignore[attr-defined]
     return ours
+
+
+def _sdk_graph(agent: Any) -> list[Any]:
+    seen: dict[int, Any] = {id(agent): agent}
+    queue = [agent]
+    while queue:
+        a = queue.pop(0)
+        for h in getattr(a, "handoffs", []):
+            t = h if is_sdk_agent(h) else (h._agent_ref() if getattr(h, "_agent_ref", None) else None)
+            if t is not None and id(t) not in seen:
+                seen[id(t)] = t
+                queue.append(t)
+    return list(seen.values())
+
+
+def _fingerprint(agent: Any) -> tuple[Any, ...]:
+    """What a conversion depends on, over the whole SDK graph: an edit changes it."""
+    out = []
+    for a in _sdk_graph(agent):
+        out.append((id(a), a.name, id(a.instructions) if callable(a.instructions) else a.instructions,
+                    a.handoff_description, str(a.model), id(a.hooks),
+                    tuple((id(h), getattr(h, "tool_name", None), getattr(h, "tool_description", None),
+                           id(getattr(h, "input_filter", None)), id(getattr(h, "is_enabled", None)))
+                          for h in a.handoffs),
+                    tuple((id(t), getattr(t, "name", None), getattr(t, "description", None)) for t in a.tools)))
+    return tuple(out)
+
+
+def _forget(agent: Any) -> None:
+    for a in _sdk_graph(agent):
+        _from_cache.drop(a)
 
 
 def _check_supported(agent: Any) -> None:

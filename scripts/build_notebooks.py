@@ -69,7 +69,15 @@ triage_agent = Agent(
 )
 triage_agent  # an agent shows its graph: who can hand off to whom, and what it is told
 """),
-    md("Run it once. `Runner.run_sync` works inside a notebook (the SDK's version does not)."),
+    md("""
+*Sources.* The lessons follow three public texts about the OpenAI Agents SDK's handoffs, called
+**seed 000** ("Agent Handoffs: Building Triage and Routing Systems", a tutorial on triage systems,
+custom tool names, descriptions and `on_handoff`), **seed 001** (an article on how handoffs work
+and patterns for production: input filters, structured handoff data, multi-turn) and **seed 004**
+(the SDK's own "Handoffs" documentation page). Their code runs here with only the import changed.
+
+Run it once. `Runner.run_sync` works inside a notebook (the SDK's version does not).
+"""),
     code("""
 result = Runner.run_sync(triage_agent, "I was charged twice for my subscription last month")
 print("path:", " -> ".join(result.agent_path))
@@ -133,9 +141,13 @@ from IPython.display import HTML
 HTML(why_html(Runner.run_sync(homework_triage, "What is 12 times 7?").steps[0]))
 """),
     md(EXERCISE + """
-Change `technical_agent`'s instructions or the triage rules so that *"How do I change my
-password?"* goes to the Technical Agent, and check it with `Runner.run_sync`. Then look at the
-**Why** tab in the Stepper to see which words made the difference.
+Add a **Sales Agent** that handles pricing, plans and quotes, and hand off to it from
+`triage_agent`, so that *"How much does the Pro plan cost per seat?"* reaches it (today it does
+not). Check with `Runner.run_sync`, look at the **Why** tab in a Stepper, then run the check below.
+"""),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("00")
 """),
 ]
 
@@ -218,7 +230,11 @@ print(second.system_prompt)
 for item in second.input:
     print(item)
 """, check=True),
-    md(EXERCISE + "Add a third agent `RefundAgent` to `handoffs` and predict its tool name before printing it."),
+    md(EXERCISE + "Add a third agent `RefundAgent` to `triage_agent.handoffs`. Before printing its tool name, write your prediction as `predicted_tool_name = '...'`, then run the check."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("01")
+"""),
 ]
 
 NOTEBOOKS["02_customizing_handoffs"] = [
@@ -297,6 +313,10 @@ print(handoff_obj.tool_name, "|", handoff_obj.tool_description)
     md(EXERCISE + """
 Give `configured_handoff` a vague `description="Billing stuff"` and look at the HANDOFF_INSTRUCTIONS
 line. Which text would *you* rather route on? (`09_prototyping_triage_prompts` measures it.)
+"""),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("02")
 """),
 ]
 
@@ -400,7 +420,11 @@ try:
 except ModelBehaviorError as e:
     print(str(e).splitlines()[0][:160])
 """, check=True),
-    md(EXERCISE + "Add a `customer_tier: Literal['free', 'pro', 'enterprise']` field to `HandoffMetadata` and see how the schema and the offline model's filled value change."),
+    md(EXERCISE + "Add a `customer_tier: Literal['free', 'pro', 'enterprise']` field to `HandoffMetadata`, rebuild `triage_agent` with it, and see how the schema and the offline model's filled value change."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("03")
+"""),
 ]
 
 NOTEBOOKS["04_input_filters"] = [
@@ -494,16 +518,27 @@ print(r.steps[1].request.input[0]["content"])
 print("items kept in the result:", [type(i).__name__ for i in r.new_items])
 HTML(wrap(history_diff_html(r.steps[0].handoff)))
 """, check=False),
-    md(EXERCISE + "Write a filter that keeps only user messages, attach it to the technical handoff, and check the **History passed** tab in a Stepper."),
+    md(EXERCISE + "Write a filter that keeps only user messages, attach it to the technical handoff of `triage_agent` (rebuild it), and check the **History passed** tab in a Stepper."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("04")
+"""),
 ]
 
 NOTEBOOKS["05_triage_system"] = [
     md("""
 # A customer service triage system, end to end
 
-*Seed 000, "Building a Customer Service Triage System" and "How the SDK Presents Handoffs to the
-LLM".* This is the seed's program with one change beyond the import line: in a notebook an event
-loop is already running, so we `await main()` instead of `asyncio.run(main())`.
+*Seed 000 (the tutorial "Agent Handoffs: Building Triage and Routing Systems"), sections
+"Building a Customer Service Triage System" and "How the SDK Presents Handoffs to the LLM".* This is
+the seed's program with one change beyond the import line: in a notebook an event loop is already
+running, so we `await main()` instead of `asyncio.run(main())`.
+
+**Which model answers?** The program asks for `model="gpt-4o"`. Without an `OPENAI_API_KEY` that
+name is answered by handoff_nb's **offline model** (routing by words and meaning, replies marked
+`[offline model · …]`), so this notebook runs anywhere. Set `OPENAI_API_KEY` before starting
+Jupyter (or `handoff_nb.set_default_openai_key("sk-...")` in a cell) and the same code calls
+OpenAI's gpt-4o; `notebooks/08_real_models` shows local servers too.
 """),
     code(open(ROOT / "tests" / "seeds" / "seed_000_triage.py").read().split("# Test with different")[0]
          .replace("# Seed 000", "# Seed 000", 1)),
@@ -542,7 +577,11 @@ from handoff_nb.widgets import Stepper
 Stepper(triage_agent, context={"customer_id": "cust_12345"},
         message="I need a refund but your billing team was unhelpful last time")
 """),
-    md(EXERCISE + "Remove *refunds* from the billing routing rule in `triage_agent.instructions` and re-run the first message. Where does it go now, and what does the Why tab say?"),
+    md(EXERCISE + "Remove *refunds* from the billing routing rule in `triage_agent.instructions` and re-run the first message. Where does it go now (set `goes_to = '...'`), and what does the Why tab say?"),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("05")
+"""),
 ]
 
 NOTEBOOKS["06_multi_turn"] = [
@@ -601,7 +640,11 @@ s.send("I was double charged on my invoice"); s.run_to_end()
 s.send("Can you send me the invoice again?"); s.run_to_end()
 s
 """),
-    md(EXERCISE + "Ask a technical question in turn 2 while continuing with the Billing Agent. Who answers? What would you add to the Billing Agent so it can send the customer back?"),
+    md(EXERCISE + "Ask a technical question in turn 2 while continuing with the Billing Agent. Who answers? Add what the Billing Agent needs to send the customer on (a handoff), and run the check."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("06")
+"""),
 ]
 
 NOTEBOOKS["07_chains_and_two_level_triage"] = [
@@ -670,6 +713,10 @@ print(report)
 """, check=True),
     code("report"),
     md(EXERCISE + "Add an escalation agent reachable from every level-2 specialist and re-run `lint(triage)`. Which findings disappear?"),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("07")
+"""),
 ]
 
 NOTEBOOKS["08_real_models"] = [
@@ -752,7 +799,11 @@ try:
 except ReplayMismatch as e:
     print("\\n".join(str(e).splitlines()[:6]))
 """, check=True),
-    md(EXERCISE + "With a key (or a local Ollama), record the seed 000 escalation message with `RecordingModel` and compare the real model's route with the offline model's."),
+    md(EXERCISE + "Record seed 000's escalation message (*\"I need a refund but your billing team was unhelpful last time\"*) with `RecordingModel(model, 'my_cassette.jsonl')` on any model — a real one with a key, a local server, or the offline one — then replay it with `ReplayModel`. With a real model, compare its route with the offline model's."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("08")
+"""),
 ]
 
 
@@ -859,6 +910,10 @@ print(type(theirs), [h.tool_name for h in theirs.handoffs])
 print(to_sdk_code(ours))
 """, check=True),
     md(EXERCISE + "Change a tool description on the SDK agent (`triage.handoffs[0].tool_description = ...`), open it in a Stepper again, and see the Tools tab change."),
+    code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("10")
+"""),
 ]
 
 
@@ -895,7 +950,8 @@ def clean(nb, name: str) -> None:
     nb.metadata.pop("widgets", None)
     for i, cell in enumerate(nb.cells):
         cell.id = f"{name[:2]}-{i:02d}"  # stable ids: rebuilding changes nothing that did not change
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    # what JupyterLab writes on open, so a notebook opens unmodified
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

@@ -88,5 +88,9 @@ on sentence embeddings. A real model generalises
 better, but the lesson carries over: vague descriptions leave the model guessing. Measure the same
 cases on a real model with `evaluate_routing(agent, cases, model=OpenAIChatModel("gpt-4o-mini"))`.
 """),
-        md(EXERCISE + "Find a wrong case in the seed 000 report and change one routing rule to fix it without breaking another. How many cases moved?"),
+        md(EXERCISE + "Find a wrong case in the seed 000 report and change one routing rule to fix it without breaking another: build your variant as `fixed = customer_service()` and edit `fixed.instructions`. How many cases moved?"),
+        code("""
+from handoff_nb.exercises import check_exercise
+check_exercise("09")
+"""),
     ]

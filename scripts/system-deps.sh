@@ -10,7 +10,9 @@ command -v dot >/dev/null 2>&1 || need+=(graphviz)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo ">> apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null \
+  # wait (up to 5 minutes) for an apt/dpkg lock held by another process instead of failing
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null \
+    && apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need[@]}" >/dev/null \
     || echo ">> apt-get failed; continuing (graphviz-pure provides dot; the browser test will skip)"
 else
   echo ">> not root: skipping apt-get for ${need[*]} (graphviz-pure provides dot; install chromium"

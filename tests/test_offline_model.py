@@ -57,7 +57,8 @@ def test_explanations_name_the_matched_words(seed):
     r = Runner.run_sync(seed.triage_agent, CASES[0][0], context={})
     why = r.steps[0].why
     assert why["chosen"] == "route_to_billing"
-    assert {"charg (rule)", "refund (rule)", "invoic (rule)"} <= set(why["routes"][0]["matched"])
+    # whole words as the user wrote them, not stems
+    assert {"charged (rule)", "refund (rule)", "invoice (rule)"} <= set(why["routes"][0]["matched"])
     assert why["routes"][1]["score"] == 0.0
     billing_turn = r.steps[1].why
     assert billing_turn["decision"] == "answer" and "< threshold" in billing_turn["reason"]
@@ -65,7 +66,7 @@ def test_explanations_name_the_matched_words(seed):
     esc = chain.steps[1].why
     assert esc["chosen"] == "escalate_to_manager"
     assert "unhelpful~escalate" in esc["routes"][0]["matched"]
-    assert "lasttim~escalate" in esc["routes"][0]["matched"]
+    assert "last time~escalate" in esc["routes"][0]["matched"]
 
 
 def test_handoff_inputs_are_filled_from_the_message(seed):

@@ -175,3 +175,23 @@ def test_inspector_shows_prompt_tools_without_running(seed):
     ins.picker.value = [a.name for a in seed.triage_agent.walk()].index("BillingSpecialist")
     assert "escalate_to_manager" in ins.tools.value and "billing specialist" in ins.prompt.value
     assert ins.graph.highlight["active"] == ins.graph.model.agent_ids[id(seed.billing_agent)]
+
+
+def test_enter_in_the_message_box_sends_and_the_click_after_it_adds_nothing():
+    from handoff_nb.examples import customer_service
+    s = Stepper(customer_service())
+    s.message.set_state({"value": "I need a refund"})  # what the front-end sends on Enter
+    assert s.run is not None and s.run.initial_items[-1]["content"] == "I need a refund"
+    assert s.message.value == "" and "Press Step" in s.status.value
+    s.send_button.click()  # the blur + click that often follows
+    assert "Press Step" in s.status.value and len(s._all_runs()) == 1
+
+
+def test_why_tab_explains_itself_before_the_first_step_and_playground_hint_is_next_to_its_button():
+    from handoff_nb.examples import customer_service
+    from handoff_nb.widgets import Playground
+    s = Stepper(customer_service())
+    assert "After a step, this tab shows why" in s.panes["Why"].value
+    p = Playground(customer_service(), [("I need a refund", "BillingSpecialist")])
+    p.open_button.click()
+    assert "pick one in the list first" in p.open_hint.value

@@ -251,6 +251,7 @@ class OfflineModel:
     def score(self, message: str, routes: list[Route], request: ModelRequest) -> list[dict[str, Any]]:
         """Every route's score and matched words, best first (ties keep the declared order)."""
         msg = list(dict.fromkeys(content_stems(_prep(message))))
+        shown = _surface_words(message)  # stem -> the word as the user wrote it (for the Why view)
         own = _own_text(request)
         own_stems = set(content_stems(_prep(own)))
         own_concepts = {c for s in own_stems for c in _concepts(s)}
@@ -271,13 +272,13 @@ class OfflineModel:
                 if s in r.terms:
                     w, src = r.terms[s]
                     best = w * (1 + math.log(n / df[s])) * (SELF_DISCOUNT if s in own_stems else 1)
-                    label = f"{s} ({src})"
+                    label = f"{shown.get(s, s)} ({src})"
                 for c in _concepts(s):
                     if c in concepts:
                         v = (CONCEPT_FACTOR * concepts[c] * (1 + math.log(n / cdf[c]))
                              * (SELF_DISCOUNT if c in own_concepts else 1))
                         if v > best:
-                            best, label = v, f"{s}~{c}"
+                            best, label = v, f"{shown.get(s, s)}~{c}"
                 if best > 0:
                     total += best
                     matched.append(label)
@@ -387,6 +388,22 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                       f"next route and {stay['similarity']:.3f} for staying; best match: "
                       f"{best['best_piece']['source']} \"{best['best_piece']['text'][:80]}\"")
     return next(d for d in open_handoffs if d["tool_name"] == best["tool_name"]), info
+
+
+def _surface_words(message: str) -> dict[str, str]:
+    """Each content stem of ``message`` mapped to the first word that produced it ("charg" ->
+    "charged"), so explanations show whole words; phrase tokens ("lasttime") read as written."""
+    out: dict[str, str] = {}
+    for original, prepped in ((message, _prep(message)),):
+        for w in words(original):
+            for st in content_stems(w):
+                out.setdefault(st, w)
+        for w in words(prepped):  # phrases the lexicon rewrote ("last time" -> lasttime)
+            for st in content_stems(w):
+                out.setdefault(st, {"lasttime": "last time", "howto": "how to", "broken": "won't load",
+                                    "unresolved": "not resolved", "nobody": "no one",
+                                    "team": "team"}.get(w, w))
+    return out
 
 
 def _own_text(request: ModelRequest) -> str:

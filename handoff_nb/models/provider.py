@@ -74,7 +74,22 @@ def _notice() -> None:
         if _notice_shown:
             return
         _notice_shown = True
-    print(OFFLINE_NOTICE, file=sys.stderr)
+    show_info(OFFLINE_NOTICE + " (set OPENAI_API_KEY, or see notebooks/08_real_models)")
+
+
+def show_info(text: str) -> None:
+    """A one-line notice: a quiet info line in a Jupyter kernel, stderr elsewhere (scripts, CI)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        import html
+
+        from IPython.display import display
+        display({"text/plain": f"ℹ {text}",
+                 "text/html": f'<div style="color:#475569;font-size:12px;padding:2px 0">ℹ {html.escape(text)}</div>'},
+                raw=True)
+        return
+    print(text, file=sys.stderr)
 
 
 def resolve_model(spec: Model | str | None, *, from_run_config: bool = False) -> Model:

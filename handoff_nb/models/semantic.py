@@ -114,7 +114,8 @@ def show_hint_once() -> bool:
         if _hint_shown:
             return False
         _hint_shown = True
-    print(SEMANTIC_HINT, file=sys.stderr)
+    from .provider import show_info
+    show_info(SEMANTIC_HINT)
     return True
 
 

@@ -256,6 +256,12 @@ def transcript_text(run: Run | RunResult) -> str:
 
 def why_html(step: Step | None) -> str:
     why = step.why if step is not None else None
+    if step is None:
+        return ('<div class="hnb-h">Why</div><div class="hnb-muted">After a step, this tab shows why '
+                'the model did what it did. The offline model explains every decision: each '
+                "handoff's score and the words of the message that matched it, or, where words "
+                "leave the choice open, each route's similarity in meaning and the route text that "
+                'matched best. Real models do not explain themselves; their tab stays empty.</div>')
     if not why:
         return ('<div class="hnb-muted">No explanation: only the offline model explains its '
                 'decisions.</div>')

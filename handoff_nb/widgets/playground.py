@@ -41,6 +41,7 @@ class Playground(W.VBox):
         self.report_view = W.HTML()
         self.case_picker = W.Select(options=[], rows=8, layout=W.Layout(width="100%"))
         self.open_button = W.Button(description="Open in Stepper", icon="search")
+        self.open_hint = W.HTML()
         self.stepper_box = W.VBox()
         self.stepper: Stepper | None = None
         self.run_button.on_click(lambda _: spawn(self.arun(), self._report_crash))
@@ -48,7 +49,7 @@ class Playground(W.VBox):
         super().__init__([self.instructions, *[w for _, a, b in self.rows for w in (a, b)],
                           self.run_button, self.status, self.report_view,
                           W.HTML("<b>Cases</b> (✗ wrong in the latest run)"), self.case_picker,
-                          self.open_button, self.stepper_box])
+                          W.HBox([self.open_button, self.open_hint]), self.stepper_box])
 
     def apply_edits(self) -> None:
         self.agent.instructions = self.instructions.value
@@ -94,8 +95,11 @@ class Playground(W.VBox):
 
     def open_case(self) -> Stepper | None:
         if self.case_picker.value is None:
-            self.status.value = "Run the cases and pick one first."
+            # said next to the button (the status line is far above it)
+            self.open_hint.value = ('<span style="color:#b91c1c">Run the cases, then pick one in the '
+                                    'list first.</span>')
             return None
+        self.open_hint.value = ""
         case = self.cases[self.case_picker.value]
         self.stepper = Stepper(self.agent, model=self.model)
         self.stepper.send(case.message)

@@ -78,7 +78,9 @@ class Stepper(W.VBox):
             self.tabs.set_title(i, name)
 
         self.send_button.on_click(lambda _: self.send())
+        # Enter in the message box sends (the value syncs on Enter or on leaving the box)
         self.message.continuous_update = False
+        self.message.observe(self._on_message_committed, names="value")
         self.step_button.on_click(lambda _: self._spawn(self.astep()))
         self.retry_button.on_click(lambda _: self._spawn(self.astep()))
         self.run_button.on_click(lambda _: self._spawn(self.arun()))
@@ -120,9 +122,15 @@ class Stepper(W.VBox):
     def agents(self) -> list[Agent]:
         return self.agent.walk()
 
+    def _on_message_committed(self, change: Any) -> None:
+        if (change["new"] or "").strip() and not self.busy and (self.run is None or self.run.done):
+            self.send()
+
     def send(self, message: str | None = None) -> None:
         text = (self.message.value if message is None else message).strip()
         if not text:
+            if self.run is not None and self.run.steps == [] and not self.run.done:
+                return None  # just sent by Enter / leaving the box: the click adds nothing
             return self._say("Type a message first.", error=True)
         if self.run is not None and not self.run.done:
             return self._say("Finish the current turn first (Run), or Back/Reset.", error=True)
