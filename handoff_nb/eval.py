@@ -308,26 +308,49 @@ class RoutingReport:
     def _repr_html_(self) -> str:
         confusion = self.confusion
         labels = list(confusion)
-        head = "".join(f"<th>{html.escape(a)}</th>" for a in labels)
+        th = ("border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:bottom;"
+              "max-width:9em;white-space:normal;overflow-wrap:break-word;font-size:11px;line-height:1.2")
+        td = "border:1px solid #e2e8f0;padding:2px 6px;text-align:right;line-height:1.2"
+        # long route names wrap inside their header (never over a neighbour); full name on hover
+        head = "".join(f"<th style='{th}' title='{html.escape(a)}'>{_breakable(_short(a))}</th>"
+                       for a in labels)
         rows = []
         for e in labels:
             cells = "".join(
-                f"<td style='text-align:right;{'background:#dcfce7' if a == e and confusion[e][a] else ('background:#fee2e2' if confusion[e][a] else '')}'>"
+                f"<td style='{td};{'background:#dcfce7' if a == e and confusion[e][a] else ('background:#fee2e2' if confusion[e][a] else '')}'>"
                 f"{confusion[e][a]}</td>" for a in labels)
-            rows.append(f"<tr><th>{html.escape(e)}</th>{cells}</tr>")
+            rows.append(f"<tr><th style='{th};text-align:right' title='{html.escape(e)}'>{_breakable(_short(e))}</th>{cells}</tr>")
         per = "".join(f"<tr><td>{html.escape(k)}</td><td>{v['precision']:.2f}</td><td>{v['recall']:.2f}</td>"
                       f"<td>{v['support']}</td></tr>" for k, v in self._per_route(confusion).items())
         wrong = "".join(f"<li>{html.escape(r.case.message[:120])} — expected {html.escape(r.case.expected_final)}, "
                         f"got {html.escape(' → '.join(r.path) or '-')}"
                         f"{' (' + html.escape(r.error[:120]) + ')' if r.error else ''}</li>" for r in self.wrong[:30])
-        return (f"<div style='font-family:Helvetica,Arial,sans-serif;font-size:13px'>"
+        return (f"<div class='hnb-report' style='font-family:Helvetica,Arial,sans-serif;font-size:13px;min-width:0'>"
                 f"<b>{html.escape(self.summary())}</b>"
                 f"<div>by decision kind: {html.escape(self.kinds_summary())}</div>"
-                f"<table style='border-collapse:collapse;font-size:12px;margin:6px 0' border=1>"
-                f"<tr><th>expected \\ actual</th>{head}</tr>{''.join(rows)}</table>"
+                f"<div style='overflow-x:auto;max-width:100%'>"
+                f"<table style='border-collapse:collapse;font-size:12px;margin:6px 0'>"
+                f"<tr><th style='{th}'>expected \\ actual</th>{head}</tr>{''.join(rows)}</table></div>"
+                f"<div style='overflow-x:auto;max-width:100%'>"
                 f"<table style='border-collapse:collapse;font-size:12px' border=1><tr><th>route</th>"
-                f"<th>precision</th><th>recall</th><th>support</th></tr>{per}</table>"
+                f"<th>precision</th><th>recall</th><th>support</th></tr>{per}</table></div>"
                 f"<details><summary>{len(self.wrong)} wrong</summary><ul>{wrong}</ul></details></div>")
+
+
+def _breakable(label: str) -> str:
+    """Escaped, with line-break opportunities between words of CamelCase / snake_case names."""
+    import re
+    parts = re.split(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[_\- ])", label)
+    return "<wbr>".join(html.escape(p) for p in parts)
+
+
+def _short(label: str, limit: int = 28) -> str:
+    """A header that fits: long names keep their start and their end around an ellipsis
+    ("EnterpriseCust…Number0"; the full name is the tooltip)."""
+    if len(label) <= limit:
+        return label
+    head = (limit - 1) // 2
+    return label[:head] + "…" + label[-(limit - 1 - head):]
 
 
 def _jsonable(value: Any) -> Any:
@@ -429,7 +452,8 @@ class VariantComparison:
             "<tr><td>" + html.escape(c["message"][:100]) + "</td><td>" + html.escape(c["expected"]) + "</td>"
             + "".join(f"<td style='background:{'#dcfce7' if c[n] == c['expected'] else '#fee2e2'}'>"
                       f"{html.escape(c[n])}</td>" for n in names) + "</tr>" for c in self.changed)
-        side = "".join(f"<div style='flex:1;min-width:320px'>{self.reports[n]._repr_html_()}</div>" for n in names)
+        side = "".join(f"<div style='flex:1 1 380px;min-width:0;overflow-x:auto'>{self.reports[n]._repr_html_()}</div>"
+                       for n in names)
         return (f"<div style='font-family:Helvetica,Arial,sans-serif;font-size:13px'>"
                 f"<b>{len(self.changed)} cases changed route</b>"
                 f"<table border=1 style='border-collapse:collapse;font-size:12px'><tr><th>message</th><th>expected</th>"

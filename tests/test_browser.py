@@ -226,7 +226,22 @@ SIZES_NOTEBOOK = {
     "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
                "source": "from handoff_nb.widgets import Stepper"}]
     + [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": _system_source(n)}
-       for n in (5, 10, 15)],
+       for n in (5, 10, 15)]
+    + [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+        "from handoff_nb.widgets import Playground\n"
+        "from handoff_nb.examples import customer_service\n"
+        "from handoff_nb.eval import bundled_cases\n"
+        "from handoff_nb import Agent, handoff\n"
+        "long = customer_service('vague')\n"
+        "for i in range(3):\n"
+        "    long.handoffs.append(handoff(Agent(name=f'EnterpriseCustomerSuccessSpecialistNumber{i}'),\n"
+        "                                 description='Enterprise success'))\n"
+        "cases = bundled_cases() + [(f'enterprise success plan {i}', f'EnterpriseCustomerSuccessSpecialistNumber{i}') for i in range(3)]\n"
+        "pg = Playground(long, cases)\n"
+        "pg.run()\n"
+        "pg.instructions.value = customer_service().instructions\n"
+        "pg.run()\n"
+        "pg"}],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     "nbformat": 4, "nbformat_minor": 5,
 }
@@ -281,4 +296,37 @@ def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
             graph.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / f"stepper_{n}_agents.png"), full_page=False)
+        # Enter in the message box sends
+        box = panel.locator(".jp-OutputArea").nth(1).locator("input[type=text]").first
+        box.fill("My app crashes on login")
+        box.press("Enter")
+        page.wait_for_function(
+            "document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea')[1]"
+            ".innerText.includes('Press Step')", timeout=30000)
+        # the Playground's run-vs-run view: no header overlaps another
+        panel.locator(".jp-Cell").last.scroll_into_view_if_needed()
+        try:
+            page.wait_for_function("document.body.innerText.includes('cases changed route')", timeout=90000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "playground_compare.png"), full_page=False)
+        report = panel.locator(".hnb-report").first
+        report.scroll_into_view_if_needed()
+        overlaps = panel.evaluate("""(root) => {
+          const bad = [];
+          for (const table of root.querySelectorAll('.hnb-report table')) {
+            const cells = Array.from(table.querySelectorAll('tr:first-child th'));
+            const boxes = cells.map(c => c.getBoundingClientRect());
+            for (let i = 1; i < boxes.length; i++) {
+              if (boxes[i].left < boxes[i - 1].right - 0.5) bad.push([cells[i - 1].innerText, cells[i].innerText]);
+            }
+            for (const c of cells) {  // text stays inside its own cell
+              if (c.scrollWidth > c.clientWidth + 1) bad.push(['overflow', c.innerText]);
+            }
+          }
+          const reports = Array.from(root.querySelectorAll('.hnb-report')).map(r => r.getBoundingClientRect());
+          return {bad, reports: reports.length};
+        }""")
+        assert overlaps["reports"] >= 2 and overlaps["bad"] == [], overlaps
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "playground_compare.png"), full_page=False)
         browser.close()

@@ -22,7 +22,11 @@ MAX_TEXT = 4000
 CSS = """<style>
 .hnb{font-family:Helvetica,Arial,sans-serif;font-size:13px;color:#0f172a;line-height:1.4}
 .hnb pre{white-space:pre-wrap;word-break:break-word;background:#f8fafc;border:1px solid #e2e8f0;
- border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto}
+ border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto;
+ font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
+.hnb code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:12px}
+.hnb .hnb-scroll{overflow-x:auto;max-width:100%}
+.hnb .hnb-matrix th{max-width:9em;white-space:normal;overflow-wrap:anywhere;font-size:11px}
 .hnb .hnb-block{background:#fef3c7;border-left:4px solid #d97706;display:block;padding:2px 6px;margin-top:6px}
 .hnb .hnb-h{font-weight:600;margin:8px 0 2px}
 .hnb .hnb-turn{margin:4px 0;padding:6px 8px;border-radius:6px;border:1px solid #e2e8f0}
@@ -69,10 +73,14 @@ INLINE = {
     "hnb-chosen": "background:#fef3c7;font-weight:600",
     "hnb-del": "background:#fee2e2;text-decoration:line-through", "hnb-add": "background:#dcfce7",
     "hnb-muted": "color:#64748b",
+    "hnb-scroll": "overflow-x:auto;max-width:100%",
 }
+MONOSPACE = "ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace"
 _TAG_STYLE = {
     "pre": "white-space:pre-wrap;word-break:break-word;background:#f8fafc;border:1px solid #e2e8f0;"
-           "border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto",
+           "border-radius:6px;padding:8px;margin:4px 0;font-size:12px;max-height:420px;overflow:auto;"
+           f"font-family:{MONOSPACE}",
+    "code": f"font-family:{MONOSPACE};font-size:12px",
     "table": "border-collapse:collapse;font-size:12px",
     "td": "border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:top",
     "th": "border:1px solid #e2e8f0;padding:3px 6px;text-align:left;vertical-align:top",
@@ -87,7 +95,7 @@ def _inline_styles(markup: str) -> str:
         return f'{m.group(0)} style="{style}"' if style else m.group(0)
 
     markup = re.sub(r'class="([^"]*\bhnb[^"]*)"(?! style=)', with_class, markup)
-    return re.sub(r"<(pre|table|td|th)>", lambda m: f'<{m.group(1)} style="{_TAG_STYLE[m.group(1)]}">', markup)
+    return re.sub(r"<(pre|table|td|th|code)>", lambda m: f'<{m.group(1)} style="{_TAG_STYLE[m.group(1)]}">', markup)
 
 
 def wrap(inner: str) -> str:

@@ -89,6 +89,31 @@ class Playground(W.VBox):
                                         f"decision kind: {report.kinds_summary()}")
         return report
 
+    def __repr__(self) -> str:
+        last = f", latest accuracy {self.reports[-1].accuracy:.2f}" if self.reports else ""
+        return f"Playground({self.agent.name!r}, {len(self.cases)} cases, {len(self.reports)} runs{last})"
+
+    def snapshot_html(self) -> str:
+        """What static viewers (nbconvert, GitHub) show: the prompt being edited, the labels, and
+        the latest report(s)."""
+        from ..render.html import wrap
+        rows = "".join(f"<tr><td><code>{html.escape(self.agent.handoff_objects()[i].tool_name)}</code></td>"
+                       f"<td>{html.escape(label.value)}</td><td>{html.escape(tool.value)}</td></tr>"
+                       for i, label, tool in self.rows)
+        report = self.report_view.value or ('<div class="hnb-muted">No evaluation yet: run the notebook '
+                                            'and press “Run cases”.</div>')
+        return wrap(f'<div class="hnb-h">Playground: {html.escape(self.agent.name)} · {len(self.cases)} cases</div>'
+                    f"<pre>{html.escape(self.instructions.value)}</pre>"
+                    f"<table><tr><th>handoff</th><th>label</th><th>tool description</th></tr>{rows}</table>"
+                    f"{report}")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        data["text/plain"] = repr(self)
+        data["text/html"] = self.snapshot_html()
+        return bundle
+
     def _report_crash(self, error: BaseException) -> None:
         self.run_button.disabled = False
         self.status.value = html.escape(f"Evaluation failed: {type(error).__name__}: {error}")
