@@ -26,7 +26,6 @@ CSS = """<style>
  font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace}
 .hnb code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:12px}
 .hnb .hnb-scroll{overflow-x:auto;max-width:100%}
-.hnb .hnb-matrix th{max-width:9em;white-space:normal;overflow-wrap:anywhere;font-size:11px}
 .hnb .hnb-block{background:#fef3c7;border-left:4px solid #d97706;display:block;padding:2px 6px;margin-top:6px}
 .hnb .hnb-h{font-weight:600;margin:8px 0 2px}
 .hnb .hnb-turn{margin:4px 0;padding:6px 8px;border-radius:6px;border:1px solid #e2e8f0}
