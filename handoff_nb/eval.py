@@ -16,13 +16,14 @@ import csv
 import html
 import io
 import json
+import math
 import pathlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .agent import Agent
-from .errors import MaxTurnsExceeded, UserError
+from .errors import MaxTurnsExceeded, ModelError, UserError
 from .run import RunConfig, Runner
 
 ERROR_LABEL = "(error)"
@@ -39,6 +40,12 @@ class Case:
     """Or the whole expected agent path, entry agent first."""
     id: str = ""
     note: str = ""
+    turns: tuple[str, ...] = ()
+    """Further user messages of a multi-turn case (each continues with the last agent)."""
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return (self.message, *self.turns)
 
     @property
     def expected_final(self) -> str:
@@ -55,6 +62,14 @@ class CaseResult:
     why: list[dict[str, Any] | None] = field(default_factory=list)
     error: str | None = None
     final_output: Any = None
+    trial: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    """None when a model's price is unknown (tokens are still counted)."""
+    latency_s: float = 0.0
+    model_calls: int = 0
+    models: tuple[str, ...] = ()
 
     @property
     def final_agent(self) -> str:
@@ -147,6 +162,11 @@ def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
             continue
         if isinstance(row, (tuple, list)) and len(row) == 2:
             row = {"message": row[0], "expected": row[1]}
+        turns: tuple[str, ...] = ()
+        if isinstance(row, dict) and isinstance(row.get("messages"), list) and row["messages"]:
+            msgs = [str(m) for m in row["messages"]]
+            row = {**row, "message": msgs[0]}
+            turns = tuple(msgs[1:])
         message = row.get("message") if isinstance(row, dict) else None
         if isinstance(message, (int, float)) and not isinstance(message, bool):
             message = str(message)
@@ -160,7 +180,7 @@ def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
         is_path = isinstance(expected, (list, tuple))
         cases.append(Case(message=message, expected=None if is_path else str(expected).strip(),
                           expected_path=tuple(str(p) for p in expected) if is_path else None,
-                          id=str(row.get("id") or i), note=str(row.get("note") or "")))
+                          id=str(row.get("id") or i), note=str(row.get("note") or ""), turns=turns))
     if not cases:
         raise UserError(f"{where}: no cases (an empty file or list)")
     return cases
@@ -186,12 +206,150 @@ def check_labels(agent: Agent, cases: Sequence[Case]) -> None:
                         f"{', '.join(hints)}. Agents: {', '.join(sorted(known))}")
 
 
+@dataclass
+class CaseSummary:
+    """One case over all its trials."""
+
+    case: Case
+    results: list[CaseResult]
+
+    @property
+    def n(self) -> int:
+        return len(self.results)
+
+    @property
+    def correct(self) -> int:
+        return sum(r.correct for r in self.results)
+
+    @property
+    def rate(self) -> float:
+        return self.correct / self.n if self.n else 0.0
+
+    @property
+    def finals(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self.results:
+            out[r.final_agent] = out.get(r.final_agent, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    @property
+    def agreement(self) -> float:
+        """Share of trials that ended at the most common final agent (1.0: always the same)."""
+        return max(self.finals.values()) / self.n if self.n else 0.0
+
+    @property
+    def flaky(self) -> bool:
+        return self.agreement < 1.0
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for k successes out of n."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 class RoutingReport:
     def __init__(self, name: str, results: list[CaseResult],
-                 escalation: Callable[[str], bool] | None = None) -> None:
+                 escalation: Callable[[str], bool] | None = None, cache_stats: Any = None) -> None:
         self.name = name
         self.results = results
         self._is_escalation = escalation or (lambda n: "escalat" in n.lower())
+        self.cache_stats = cache_stats
+        """Request-cache hits, misses and money saved (None when no cache was used)."""
+
+    # -- trials: a stochastic router measured honestly ------------------------------------------
+    @property
+    def trials(self) -> int:
+        return max((r.trial for r in self.results), default=-1) + 1
+
+    @property
+    def per_case(self) -> list[CaseSummary]:
+        """Each case over its trials, flaky cases (trials that disagree) first, then the rest."""
+        groups: dict[int, CaseSummary] = {}
+        for r in self.results:
+            groups.setdefault(id(r.case), CaseSummary(r.case, [])).results.append(r)
+        out = list(groups.values())
+        return sorted(out, key=lambda c: (not c.flaky, c.agreement))
+
+    @property
+    def flaky(self) -> list[CaseSummary]:
+        return [c for c in self.per_case if c.flaky]
+
+    def accuracy_ci(self, z: float = 1.96) -> tuple[float, float]:
+        """A 95% interval for the accuracy. One trial per case: Wilson. Several: trials of one
+        case are not independent, so the interval is over cases (mean of per-case rates, normal
+        approximation), never narrower than Wilson over cases."""
+        cases = self.per_case
+        k = len(cases)
+        if not k:
+            return (0.0, 1.0)
+        if self.trials <= 1:
+            return wilson(sum(c.correct for c in cases), k, z)
+        rates = [c.rate for c in cases]
+        mean = sum(rates) / k
+        sd = math.sqrt(sum((x - mean) ** 2 for x in rates) / (k - 1)) if k > 1 else 0.0
+        lo, hi = mean - z * sd / math.sqrt(k), mean + z * sd / math.sqrt(k)
+        wlo, whi = wilson(round(mean * k), k, z)
+        return (max(0.0, min(lo, wlo)), min(1.0, max(hi, whi)))
+
+    # -- cost, tokens, latency --------------------------------------------------------------------
+    @property
+    def input_tokens(self) -> int:
+        return sum(r.input_tokens for r in self.results)
+
+    @property
+    def output_tokens(self) -> int:
+        return sum(r.output_tokens for r in self.results)
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Total cost, or None if any call was on a model without a known price."""
+        costs = [r.cost_usd for r in self.results if r.model_calls]
+        return sum(costs) if costs and all(c is not None for c in costs) else (0.0 if not costs else None)
+
+    @property
+    def latency(self) -> dict[str, float]:
+        values = sorted(r.latency_s for r in self.results)
+        if not values:
+            return {"mean": 0.0, "p50": 0.0, "p95": 0.0}
+        return {"mean": sum(values) / len(values), "p50": values[len(values) // 2],
+                "p95": values[min(len(values) - 1, int(len(values) * 0.95))]}
+
+    @property
+    def per_route_cost(self) -> dict[str, dict[str, float | None]]:
+        """Per expected route: cases, tokens, cost (None if unknown) and mean latency."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.results:
+            d = out.setdefault(r.case.expected_final, {"runs": 0, "tokens": 0, "cost_usd": 0.0,
+                                                       "latency_s": 0.0})
+            d["runs"] += 1
+            d["tokens"] += r.input_tokens + r.output_tokens
+            d["latency_s"] += r.latency_s
+            d["cost_usd"] = None if d["cost_usd"] is None or (r.model_calls and r.cost_usd is None) \
+                else d["cost_usd"] + (r.cost_usd or 0.0)
+        for d in out.values():
+            d["latency_s"] = d["latency_s"] / d["runs"]
+        return out
+
+    def cost_summary(self) -> str:
+        from .pricing import format_cost
+        calls = sum(r.model_calls for r in self.results)
+        text = (f"{calls} model calls, {self.input_tokens} in / {self.output_tokens} out tokens, "
+                f"latency p50 {self.latency['p50']:.2f} s / p95 {self.latency['p95']:.2f} s")
+        c = self.cost_usd
+        if calls and c is None:
+            unknown = sorted({m for r in self.results for m in r.models if r.cost_usd is None})
+            text += f", cost unknown for {', '.join(unknown) or 'this model'} (tokens only)"
+        elif calls:
+            text += f", {format_cost(c)}"
+        if self.cache_stats is not None:
+            text += f"; {self.cache_stats}"
+        return text
 
     @property
     def n(self) -> int:
@@ -289,12 +447,20 @@ class RoutingReport:
         return buf.getvalue()
 
     def summary(self) -> str:
-        return (f"{self.name}: accuracy {self.accuracy:.2f} ({sum(r.correct for r in self.results)}/{self.n}), "
+        acc = f"accuracy {self.accuracy:.2f} ({sum(r.correct for r in self.results)}/{self.n})"
+        if self.trials > 1:
+            lo, hi = self.accuracy_ci()
+            acc = (f"accuracy {self.accuracy:.2f} [95% CI {lo:.2f}-{hi:.2f}] over {len(self.per_case)} "
+                   f"cases x {self.trials} trials, {len(self.flaky)} flaky")
+        return (f"{self.name}: {acc}, "
                 f"{self.handoffs_per_conversation:.2f} handoffs/conversation, escalation rate "
                 f"{self.escalation_rate:.2f}, {len(self.failures)} failed runs")
 
     def __str__(self) -> str:
-        lines = [self.summary(), f"by decision kind: {self.kinds_summary()}"]
+        lines = [self.summary(), f"by decision kind: {self.kinds_summary()}", self.cost_summary()]
+        for c in self.flaky[:20]:
+            lines.append(f"  flaky ({c.agreement:.2f} agree): {c.case.message[:60]!r} -> "
+                         + ", ".join(f"{k} x{v}" for k, v in c.finals.items()))
         confusion = self.confusion
         labels = list(confusion)
         width = max(len(x) for x in labels) if labels else 8
@@ -304,6 +470,9 @@ class RoutingReport:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+    def _flaky_html(self) -> str:
+        return _flaky_table(self) if self.trials > 1 and self.flaky else ""
 
     def _repr_html_(self) -> str:
         confusion = self.confusion
@@ -328,6 +497,8 @@ class RoutingReport:
         return (f"<div class='hnb-report' style='font-family:Helvetica,Arial,sans-serif;font-size:13px;min-width:0'>"
                 f"<b>{html.escape(self.summary())}</b>"
                 f"<div>by decision kind: {html.escape(self.kinds_summary())}</div>"
+                f"<div style='color:#475569'>{html.escape(self.cost_summary())}</div>"
+                f"{self._flaky_html()}"
                 f"<div style='overflow-x:auto;max-width:100%'>"
                 f"<table style='border-collapse:collapse;font-size:12px;margin:6px 0'>"
                 f"<tr><th style='{th}'>expected \\ actual</th>{head}</tr>{''.join(rows)}</table></div>"
@@ -335,6 +506,18 @@ class RoutingReport:
                 f"<table style='border-collapse:collapse;font-size:12px' border=1><tr><th>route</th>"
                 f"<th>precision</th><th>recall</th><th>support</th></tr>{per}</table></div>"
                 f"<details><summary>{len(self.wrong)} wrong</summary><ul>{wrong}</ul></details></div>")
+
+
+def _flaky_table(report: RoutingReport) -> str:
+    rows = "".join(
+        f"<tr><td>{c.agreement:.2f}</td><td>{c.correct}/{c.n}</td><td>{html.escape(c.case.message[:100])}</td>"
+        f"<td>{html.escape(c.case.expected_final)}</td><td>"
+        + html.escape(", ".join(f"{k} ×{v}" for k, v in c.finals.items())) + "</td></tr>"
+        for c in report.flaky[:50])
+    return ("<details open><summary><b>" + f"{len(report.flaky)} flaky cases</b> (trials disagree), "
+            "listed first</summary><div style='overflow-x:auto'><table style='border-collapse:collapse;"
+            "font-size:12px' border=1><tr><th>agreement</th><th>correct</th><th>message</th>"
+            f"<th>expected</th><th>final agents</th></tr>{rows}</table></div></details>")
 
 
 def _breakable(label: str) -> str:
@@ -363,9 +546,20 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
                             concurrency: int = 8, max_turns: int = 10,
                             run_config: RunConfig | None = None, name: str | None = None,
                             context_factory: Callable[[], Any] = dict, progress: bool | None = None,
-                            escalation: Callable[[str], bool] | None = None) -> RoutingReport:
+                            escalation: Callable[[str], bool] | None = None, trials: int = 1,
+                            cache: bool | str | pathlib.Path | None = None,
+                            max_attempts: int = 6) -> RoutingReport:
+    """Run every case (``trials`` times each) and summarise where they went.
+
+    ``cache``: with a real model (one that calls a server), identical requests are answered from
+    a request cache on disk (default ``True``: ``.handoff_nb_cache/requests.jsonl``; a path picks
+    the file; ``False`` bypasses it). With ``trials > 1`` the cache is bypassed for repeated
+    trials of a case, which must be fresh samples. Rate limits (HTTP 429) halve the concurrency,
+    wait for ``retry-after``, retry the case (up to ``max_attempts`` times) and recover."""
     if concurrency < 1:
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
+    if not isinstance(trials, int) or trials < 1:
+        raise UserError(f"trials must be an int >= 1, got {trials!r}")
     from .sdk import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     case_list = load_cases(cases)
@@ -373,37 +567,109 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     config = run_config or RunConfig()
     if model is not None:
         config = RunConfig(**{**config.__dict__, "model": model})
-    sem = asyncio.Semaphore(concurrency)
+    cached = _cache_for(config, agent, cache)
+    cached_config = RunConfig(**{**config.__dict__, "model": cached}) if cached is not None else config
+    from .ratelimit import AdaptiveLimiter
+    limiter = AdaptiveLimiter(concurrency)
+    total = len(case_list) * trials
     if progress is None:  # a bar only for long runs
-        progress = len(case_list) >= PROGRESS_FROM
-    bar = _progress(len(case_list)) if progress else None
+        progress = total >= PROGRESS_FROM
+    bar = _progress(total) if progress else None
 
-    async def one(case: Case) -> CaseResult:
-        async with sem:
+    async def attempt(case: Case, trial: int) -> CaseResult:
+        # trial 0 may come from the cache; later trials are fresh samples of a stochastic model
+        cfg = cached_config if trial == 0 else config
+        result = CaseResult(case, trial=trial)
+        runs: list[Any] = []
+        try:
             run = Runner.start(agent, case.message, context=context_factory(), max_turns=max_turns,
-                               run_config=config)
-            result = CaseResult(case)
-            try:
+                               run_config=cfg)
+            runs.append(run)
+            await run.arun()
+            for message in case.turns:  # a conversation: continue with the last agent
+                run = run.next_turn(message)
+                runs.append(run)
                 await run.arun()
-                result.final_output = run.final_output
-            except MaxTurnsExceeded as e:
-                result.error = f"MaxTurnsExceeded: {e}"
-            except Exception as e:  # counted and listed, never dropped
-                result.error = f"{type(e).__name__}: {e}"
-            result.path = run.agent_path
-            result.handoff_inputs = [_jsonable(s.handoff.input) for s in run.steps
-                                     if s.handoff is not None and s.decision == "handoff"]
-            result.why = [s.why for s in run.steps]
-            if bar is not None:
-                bar.update(1)
-            return result
+            result.final_output = run.final_output
+        except MaxTurnsExceeded as e:
+            result.error = f"MaxTurnsExceeded: {e}"
+        except ModelError as e:
+            if getattr(e, "status_code", None) == 429:
+                raise
+            result.error = f"{type(e).__name__}: {e}"
+        except Exception as e:  # counted and listed, never dropped
+            result.error = f"{type(e).__name__}: {e}"
+        _record(result, runs)
+        return result
+
+    async def one(case: Case, trial: int) -> CaseResult:
+        for n in range(max_attempts):
+            async with limiter:
+                try:
+                    result = await attempt(case, trial)
+                except ModelError as e:  # 429: back off, retry the whole case
+                    await limiter.rate_limited(getattr(e, "retry_after", None))
+                    if n == max_attempts - 1:
+                        result = CaseResult(case, trial=trial, error=f"ModelError: {e}")
+                        break
+                    continue
+            await limiter.success()
+            break
+        if bar is not None:
+            bar.update(1)
+            if limiter.rate:
+                bar.set_postfix_str(f"{limiter.rate:.1f} calls/s, concurrency {limiter.limit}")
+        return result
 
     try:
-        results = await asyncio.gather(*(one(c) for c in case_list))
+        results = await asyncio.gather(*(one(c, t) for c in case_list for t in range(trials)))
     finally:
         if bar is not None:
             bar.close()
-    return RoutingReport(name or agent.name, list(results), escalation)
+    report = RoutingReport(name or agent.name, list(results), escalation,
+                           cache_stats=cached.stats if cached is not None else None)
+    report.limiter_backoffs = limiter.backoffs
+    return report
+
+
+def _record(result: CaseResult, runs: list[Any]) -> None:
+    """Path, decisions, tokens, cost and latency of a case's runs onto its result."""
+    from .pricing import cost
+    path: list[str] = []
+    for i, run in enumerate(runs):
+        path += run.agent_path if i == 0 else run.agent_path[1:]
+    result.path = path
+    steps = [s for run in runs for s in run.steps]
+    result.handoff_inputs = [_jsonable(s.handoff.input) for s in steps
+                             if s.handoff is not None and s.decision == "handoff"]
+    result.why = [s.why for s in steps]
+    called = [s for s in steps if s.response is not None]
+    result.model_calls = len(called)
+    result.input_tokens = sum(s.usage.input_tokens for s in called)
+    result.output_tokens = sum(s.usage.output_tokens for s in called)
+    result.latency_s = sum(s.duration_s for s in steps)
+    result.models = tuple(sorted({s.model_name for s in called if s.model_name}))
+    costs = [cost(s.model_name, s.usage) for s in called]
+    result.cost_usd = (sum(costs) if all(c is not None for c in costs) else None) if costs else 0.0
+
+
+def _cache_for(config: RunConfig, agent: Agent, cache: Any) -> Any:
+    """A CachedModel around the run's model when it calls a server (see aevaluate_routing)."""
+    from .cache import DEFAULT_PATH, CachedModel, is_real_model
+    from .models.provider import resolve_model
+    if cache is False:
+        return None
+    spec = config.model if config.model is not None else agent.model
+    try:
+        model = resolve_model(spec, from_run_config=config.model is not None)
+    except Exception:
+        return None
+    if isinstance(model, CachedModel):
+        return model
+    if not is_real_model(model) or any(a.model is not None and a.model != agent.model for a in agent.walk()):
+        return None  # offline/scripted, or agents with different models: nothing to share
+    path = DEFAULT_PATH if cache in (None, True) else pathlib.Path(cache)
+    return CachedModel(model, path)
 
 
 def evaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.Path, **kwargs: Any) -> RoutingReport:

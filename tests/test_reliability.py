@@ -580,8 +580,9 @@ def test_report_views_are_linear_in_cases(monkeypatch):
     monkeypatch.setattr(CaseResult, "final_agent", property(counted))
     report._repr_html_()
     str(report)
-    # a few passes per view (summary, table, wrong list); before: one per table cell (800+)
-    assert reads["n"] <= 15 * len(results), reads
+    # a few passes per view (summary, costs, flaky cases, table, wrong list); before: one per table
+    # cell (800+ passes)
+    assert reads["n"] <= 30 * len(results), reads
 
 
 # -- fault injection over real HTTP ------------------------------------------------------------------

@@ -179,6 +179,10 @@ class OpenAIChatModel:
                                *self._secrets))
         err.status_code = getattr(cause, "status_code", None)  # type: ignore[attr-defined]
         err.request_id = getattr(cause, "request_id", None)  # type: ignore[attr-defined]
+        response = getattr(cause, "response", None)
+        headers = dict(getattr(response, "headers", None) or {})
+        from ..ratelimit import retry_after_seconds
+        err.retry_after = retry_after_seconds(headers)  # type: ignore[attr-defined]
         return err
 
     def _to_response(self, completion: Any) -> ModelResponse:
