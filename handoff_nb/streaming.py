@@ -62,6 +62,8 @@ class StreamSink:
         self._seq = 0
         self.text_listeners: list[Callable[[str], None]] = []
         """Extra callbacks for each text chunk (the Stepper's live transcript uses one)."""
+        self.argument_listeners: list[Callable[[str, str], None]] = []
+        """Extra callbacks ``(call_id, chunk)`` for each tool-argument chunk."""
 
     def _next(self) -> int:
         self._seq += 1
@@ -86,6 +88,8 @@ class StreamSink:
             self._emit(RawResponsesStreamEvent(_openai_event(
                 "args", type="response.function_call_arguments.delta", delta=delta,
                 item_id=item_id, output_index=output_index, sequence_number=self._next())))
+            for listener in list(self.argument_listeners):
+                listener(item_id, delta)
 
     async def call_model(self, model: Any, request: ModelRequest) -> Any:
         """Call ``model``, streaming what it produces; returns what the model returned."""
@@ -231,3 +235,20 @@ class RunResultStreaming:
 
 def run_streamed(run: Run) -> RunResultStreaming:
     return RunResultStreaming(run)
+
+
+async def astep_streaming(run: Run, on_text: Callable[[str], None] | None = None,
+                          on_arguments: Callable[[str, str], None] | None = None) -> Any:
+    """``run.astep()`` with the model's output delivered as it arrives: ``on_text(chunk)`` for
+    text, ``on_arguments(call_id, chunk)`` for tool-call arguments (the Stepper's live view).
+    Cancelling the task stops the call; the step is recorded as interrupted and can be retried."""
+    sink = StreamSink(lambda event: None)
+    if on_text is not None:
+        sink.text_listeners.append(on_text)
+    if on_arguments is not None:
+        sink.argument_listeners.append(on_arguments)
+    token = _sink.set(sink)
+    try:
+        return await run.astep()
+    finally:
+        _sink.reset(token)

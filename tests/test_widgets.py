@@ -211,3 +211,68 @@ def test_playground_static_snapshot_is_readable_not_a_widget_dump():
     data = p._repr_mimebundle_()
     data = data[0] if isinstance(data, tuple) else data
     assert "accuracy" in data["text/html"] and "latest accuracy" in data["text/plain"]
+
+
+class _SlowStream:
+    """Streams its answer word by word, 0.15 s apart (a real model's pace)."""
+
+    def __init__(self, words=("The", " refund", " is", " on", " its", " way.")):
+        self.words, self.calls = words, 0
+
+    async def get_response(self, request):  # pragma: no cover - streaming is used
+        raise AssertionError("the Stepper should stream")
+
+    async def stream_response(self, request):
+        import asyncio
+        from handoff_nb import ModelResponse
+        self.calls += 1
+        for w in self.words:
+            await asyncio.sleep(0.15)
+            yield "text", w
+        yield "response", ModelResponse(output=[{"role": "assistant", "content": "".join(self.words)}])
+
+
+def _click_in_thread(button):
+    import threading
+    t = threading.Thread(target=button.click)
+    t.start()
+    return t
+
+
+def _wait_for(predicate, timeout=5.0):
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_stepper_shows_text_as_it_streams_before_the_call_ends():
+    model = _SlowStream()
+    s = Stepper(Agent(name="Billing"), model=model, message="refund?")
+    s.send()
+    t = _click_in_thread(s.step_button)
+    assert _wait_for(lambda: "The refund" in s.live.value), s.live.value
+    assert t.is_alive() and s.busy and s.stop_button.layout.display == ""  # the call has not ended
+    assert "streaming…" in s.live.value and "its way." not in s.live.value
+    t.join(5)
+    assert s.run.done and s.run.final_output == "The refund is on its way."
+    assert s.live.value == "" and s.stop_button.layout.display == "none"
+    assert "The refund is on its way." in s.transcript.value
+
+
+def test_stop_cancels_the_call_keeps_the_step_interrupted_and_retry_works():
+    model = _SlowStream()
+    s = Stepper(Agent(name="Billing"), model=model, message="refund?")
+    s.send()
+    t = _click_in_thread(s.step_button)
+    assert _wait_for(lambda: "refund" in s.live.value)
+    s.stop_button.click()
+    t.join(5)
+    assert not t.is_alive() and not s.busy
+    assert [st.interrupted for st in s.run.steps] == [True] and not s.run.done
+    assert "Stopped" in s.status.value and s.retry_button.layout.display == ""
+    s.retry_button.click()  # runs here, to the end
+    assert s.run.done and model.calls == 2 and s.run.steps[-1].decision == "final_output"

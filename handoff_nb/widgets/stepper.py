@@ -6,6 +6,8 @@ A thin view: every button calls the core (``Runner.start``, ``Run.astep``, ``Run
 
 from __future__ import annotations
 
+import asyncio
+
 import copy
 import html as _html
 from typing import Any
@@ -56,6 +58,15 @@ class Stepper(W.VBox):
         self.reset_button = W.Button(description="Reset", icon="refresh")
         self.retry_button = W.Button(description="Retry", icon="repeat", button_style="warning",
                                      layout=W.Layout(display="none"))
+        self.stop_button = W.Button(description="Stop", icon="stop", button_style="danger",
+                                    tooltip="cancel the model call (the step is kept as interrupted)",
+                                    layout=W.Layout(display="none"))
+        self.live = W.HTML()
+        """The model's answer as it streams in (text and tool-call arguments)."""
+        self._live_text: list[str] = []
+        self._live_args: dict[str, list[str]] = {}
+        self._task: Any = None
+        self._task_loop: Any = None
         self.restart_toggle = W.Checkbox(value=False, indent=False,
                                          description="next message restarts at the entry agent")
         self.status = W.HTML()
@@ -86,15 +97,16 @@ class Stepper(W.VBox):
         self.run_button.on_click(lambda _: self._spawn(self.arun()))
         self.back_button.on_click(lambda _: self.back())
         self.reset_button.on_click(lambda _: self.reset())
+        self.stop_button.on_click(lambda _: self.stop())
         self.step_picker.observe(lambda _: self._render_inspector(), names="value")
         self.edit_agent.observe(lambda _: self._load_edit(), names="value")
         self.apply_button.on_click(lambda _: self.apply_edits())
 
         controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
-                           self.reset_button, self.retry_button])
+                           self.reset_button, self.retry_button, self.stop_button])
         # the graph gets the whole cell width (5-15 agents stay readable); transcript and the
         # inspector share the row below, and stack when the cell is narrow
-        left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript],
+        left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript, self.live],
                       layout=W.Layout(flex="1 1 420px", min_width="320px", margin="0 12px 0 0"))
         right = W.VBox([self.step_picker, self.tabs],
                        layout=W.Layout(flex="1 1 460px", min_width="360px"))
@@ -155,7 +167,9 @@ class Stepper(W.VBox):
         if self.run.done:
             self._say("This turn is finished: send another message.", error=False)
             return None
-        return await self._guarded(self.run.astep())
+        from ..streaming import astep_streaming
+        self._live_text, self._live_args = [], {}
+        return await self._guarded(astep_streaming(self.run, self._on_text, self._on_arguments))
 
     async def arun(self) -> None:
         if self.run is None:
@@ -205,6 +219,34 @@ class Stepper(W.VBox):
     def _spawn(self, coro: Any) -> None:
         self._pending = spawn(coro, self._report_crash)
 
+    def stop(self) -> None:
+        """Cancel the model call in progress (Stop button). The step is recorded as interrupted;
+        Retry calls the model again."""
+        task, loop = self._task, self._task_loop
+        if task is None or task.done():
+            return self._say("Nothing to stop.")
+        loop.call_soon_threadsafe(task.cancel)
+
+    def _on_text(self, chunk: str) -> None:
+        self._live_text.append(chunk)
+        self._show_live()
+
+    def _on_arguments(self, call_id: str, chunk: str) -> None:
+        self._live_args.setdefault(call_id, []).append(chunk)
+        self._show_live()
+
+    def _show_live(self) -> None:
+        who = self.run.current_agent.name if self.run is not None else ""
+        parts = []
+        if self._live_text:
+            parts.append(_html.escape("".join(self._live_text)))
+        for call_id, chunks in self._live_args.items():
+            parts.append(f"<code>{_html.escape(call_id)}</code> arguments: <code>"
+                         f"{_html.escape(''.join(chunks))}</code>")
+        self.live.value = (f'<div class="hnb-live" style="margin:4px 0;padding:6px 8px;border:1px dashed '
+                           f'#94a3b8;border-radius:6px;background:#f8fafc"><div style="font-size:11px;'
+                           f'color:#475569">{_html.escape(who)} · streaming…</div>{"<br>".join(parts)}</div>')
+
     def _report_crash(self, error: BaseException) -> None:
         self.error = error
         self.busy = False
@@ -216,19 +258,36 @@ class Stepper(W.VBox):
             self._say("Busy: wait for the model to answer.", error=True)
             return None
         self.busy = True
+        self._task, self._task_loop = asyncio.current_task(), asyncio.get_running_loop()
+        self.stop_button.layout.display = ""
         self._set_buttons()
         self._say(f"Calling the model for {self.run.current_agent.name}…")
         try:
             step = await awaitable
+        except asyncio.CancelledError as e:  # Stop: the step is kept as interrupted
+            self.error = e
+            self.busy = False
+            self._finish_live()
+            self._render()
+            self._say("Stopped: the model call was cancelled and the step kept as interrupted "
+                      "(nothing else changed). Press Retry to call the model again.", error=True)
+            return None
         except Exception as e:  # shown inline; the run keeps every step and can retry
             self.error = e
             self.busy = False
+            self._finish_live()
             self._render()
             return None
         self.busy = False
         self.error = None
+        self._finish_live()
         self._render(_describe(step))
         return step
+
+    def _finish_live(self) -> None:
+        self._task = self._task_loop = None
+        self.stop_button.layout.display = "none"
+        self.live.value = ""
 
     def _say(self, text: str, error: bool = False) -> None:
         color = "#991b1b" if error else "#334155"
