@@ -24,7 +24,8 @@ from .tracing import (add_trace_processor, custom_span, gen_trace_id, get_curren
 from .lifecycle import AgentHooks, RunHooks
 from .model_settings import ModelSettings
 from .models.interface import CallModelData, Model, ModelInputData, ModelRequest, ModelResponse
-from .models.provider import set_default_model, set_default_openai_client, set_default_openai_key
+from .models.provider import (set_default_model, set_default_openai_api, set_default_openai_client,
+                              set_default_openai_key)
 from .result import RunResult
 from .run import DEFAULT_MAX_TURNS, HandoffRecord, Run, RunConfig, Runner, Step
 from .tools import FunctionTool, function_tool
@@ -43,5 +44,5 @@ __all__ = [
     "ReplayMismatch", "Run", "RunConfig", "RunContextWrapper", "RunHooks", "RunItem", "RunResult",
     "Runner", "ScriptExhausted", "Step", "ToolCallItem", "ToolCallOutputItem", "TResponseInputItem",
     "Usage", "UserError", "function_tool", "handoff", "set_default_model",
-    "set_default_openai_client", "set_default_openai_key",
+    "set_default_openai_api", "set_default_openai_client", "set_default_openai_key",
 ]

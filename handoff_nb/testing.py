@@ -3,7 +3,9 @@
     with FakeOpenAIServer([reply(tool_calls=[("route_to_billing", "{}")]), reply("Hello!")]) as srv:
         model = OpenAIChatModel("fake", base_url=srv.base_url, api_key="sk-test")
 
-Each scripted item answers one ``POST /v1/chat/completions``: a :func:`reply` (200 with a chat
+Each scripted item answers one ``POST /v1/chat/completions`` -- or ``POST /v1/responses``, where
+the same scripted completion is sent in the Responses API's shape (and, with ``stream: true``, as
+Responses stream events): a :func:`reply` (200 with a chat
 completion), :func:`status` (an error status with an OpenAI-style error body), or a callable
 ``(request_json) -> item``. :func:`garbage` (a 200 that is not JSON, e.g. a proxy's HTML page) and :func:`reset` (the connection
 is reset without an answer) script broken servers. ``delay`` seconds are slept before answering. With ``repeat=True`` the
@@ -90,6 +92,52 @@ def _stream_chunks(completion: dict[str, Any]) -> Any:
     yield json.dumps({**base, "choices": [], "usage": completion.get("usage")})
 
 
+def _as_response(completion: dict[str, Any]) -> dict[str, Any]:
+    """A scripted chat completion in the Responses API's shape."""
+    message = completion["choices"][0]["message"]
+    output: list[dict[str, Any]] = []
+    if message.get("content"):
+        output.append({"type": "message", "id": "msg_fake", "status": "completed", "role": "assistant",
+                       "content": [{"type": "output_text", "text": message["content"], "annotations": []}]})
+    for i, call in enumerate(message.get("tool_calls") or []):
+        output.append({"type": "function_call", "id": f"fc_{i}", "call_id": call["id"], "status": "completed",
+                       "name": call["function"]["name"], "arguments": call["function"]["arguments"]})
+    usage = completion.get("usage") or {}
+    return {"id": "resp_" + completion.get("id", "fake").replace("chatcmpl-", ""), "object": "response",
+            "created_at": 0, "model": completion.get("model", "fake-model"), "status": "completed",
+            "output": output, "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+            "usage": {"input_tokens": usage.get("prompt_tokens", 0), "output_tokens": usage.get("completion_tokens", 0),
+                      "total_tokens": usage.get("total_tokens", 0), "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens_details": {"reasoning_tokens": 0}}}
+
+
+def _response_stream_events(completion: dict[str, Any]) -> Any:
+    """Responses stream events for a scripted completion: text deltas word by word, argument
+    deltas in pieces, then response.completed with the whole response."""
+    import re
+    response = _as_response(completion)
+    seq = 0
+
+    def event(kind: str, **fields: Any) -> str:
+        nonlocal seq
+        seq += 1
+        return json.dumps({"type": kind, "sequence_number": seq, **fields})
+
+    yield event("response.created", response={**response, "status": "in_progress", "output": []})
+    for index, item in enumerate(response["output"]):
+        yield event("response.output_item.added", output_index=index, item=item)
+        if item["type"] == "message":
+            for word in re.findall(r"\S+\s*|\s+", item["content"][0]["text"]):
+                yield event("response.output_text.delta", item_id=item["id"], output_index=index,
+                            content_index=0, delta=word, logprobs=[])
+        else:
+            args = item["arguments"]
+            for j in range(0, len(args), 8):
+                yield event("response.function_call_arguments.delta", item_id=item["id"],
+                            output_index=index, delta=args[j:j + 8])
+    yield event("response.completed", response=response)
+
+
 class FakeOpenAIServer:
     def __init__(self, script: Sequence[Answer | Callable[[dict[str, Any]], Answer]] = (), *,
                  repeat: bool = False) -> None:
@@ -148,7 +196,12 @@ class FakeOpenAIServer:
                     self.close_connection = True
                     self.connection.close()
                     return
-                if body.get("stream") and answer.status == 200 and answer.raw is None:
+                responses_api = self.path.rstrip("/").endswith("/responses")
+                if responses_api and answer.status == 200 and answer.raw is None:
+                    if body.get("stream"):
+                        return self._sse(list(_response_stream_events(answer.body)))
+                    answer = Answer(200, _as_response(answer.body), answer.delay, answer.headers)
+                elif body.get("stream") and answer.status == 200 and answer.raw is None:
                     return self._stream(answer.body)
                 data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
                 try:
@@ -164,13 +217,15 @@ class FakeOpenAIServer:
 
             def _stream(self, completion: dict[str, Any]) -> None:
                 """The completion as Server-Sent Events, word by word (``stream: true``)."""
-                events = list(_stream_chunks(completion))
+                self._sse(list(_stream_chunks(completion)) + ["[DONE]"])
+
+            def _sse(self, events: list[str]) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
                 try:
-                    for event in events + ["[DONE]"]:
+                    for event in events:
                         payload = f"data: {event}\n\n".encode()
                         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
                         self.wfile.flush()

@@ -46,6 +46,29 @@ class ModelRequest:
     def system_prompt(self) -> str:
         return join_system_prompt(self.instructions, self.handoff_instructions)
 
+    def responses_payload(self, model: str) -> dict[str, Any]:
+        """The body a Responses API call (``/v1/responses``) would send."""
+        body: dict[str, Any] = {"model": model, "input": to_responses_input(self.input)}
+        if self.system_prompt:
+            body["instructions"] = self.system_prompt
+        if self.tools:
+            body["tools"] = [{"type": "function", "name": t["function"]["name"],
+                              "description": t["function"].get("description") or "",
+                              "parameters": t["function"].get("parameters") or {},
+                              "strict": t["function"].get("strict", True)} for t in self.tools]
+        s = self.model_settings
+        for key in ("temperature", "top_p"):
+            if getattr(s, key) is not None:
+                body[key] = getattr(s, key)
+        if s.max_tokens is not None:
+            body["max_output_tokens"] = s.max_tokens
+        if s.tool_choice is not None and self.tools:
+            body["tool_choice"] = (s.tool_choice if s.tool_choice in ("auto", "required", "none")
+                                   else {"type": "function", "name": s.tool_choice})
+        if s.parallel_tool_calls is not None and self.tools:
+            body["parallel_tool_calls"] = s.parallel_tool_calls
+        return body
+
     def chat_messages(self) -> list[dict[str, Any]]:
         """The input as Chat Completions messages (system prompt first)."""
         return to_chat_messages(self.system_prompt, self.input)
@@ -89,6 +112,9 @@ class ModelResponse:
     """Why the model did what it did (the offline model fills it: scores and matched words)."""
     agent: Agent | None = field(default=None, compare=False, repr=False)
     """The agent that made the call (set by the runner)."""
+    sent: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """What went over the wire, when a model reports it: ``{"api": "chat"|"responses", "body"}``
+    (secrets scrubbed). The Request tab shows it."""
 
     @property
     def text(self) -> str:
@@ -134,6 +160,26 @@ class Model(Protocol):
 def model_label(model: Any) -> str:
     """A short, key-free name for a model object."""
     return str(getattr(model, "model", None) or getattr(model, "name", None) or type(model).__name__)
+
+
+def to_responses_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Input items in the Responses API's shape (messages with text content, calls, outputs)."""
+    from ..items import content_text
+    out: list[dict[str, Any]] = []
+    for item in items:
+        kind = item.get("type")
+        if kind == "function_call":
+            out.append({"type": "function_call", "call_id": item["call_id"], "name": item["name"],
+                        "arguments": item.get("arguments") or "{}"})
+        elif kind == "function_call_output":
+            o = item.get("output")
+            out.append({"type": "function_call_output", "call_id": item["call_id"],
+                        "output": o if isinstance(o, str) else json.dumps(o)})
+        elif "role" in item:
+            out.append({"role": item["role"], "content": content_text(item)})
+        else:
+            raise ValueError(f"cannot map input item to the Responses API: {item!r}")
+    return out
 
 
 def from_chat_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:

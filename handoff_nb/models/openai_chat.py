@@ -24,6 +24,7 @@ import asyncio
 import os
 import threading
 import weakref
+from dataclasses import replace
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,23 +38,27 @@ _NO_KEY = "no-key-needed"
 
 
 class OpenAIChatModel:
+    """Chat Completions (``/v1/chat/completions``); see the module docstring."""
+
+    api = "chat"
+
     def __init__(self, model: str, client: Any = None, *, base_url: str | None = None,
                  api_key: str | None = None, max_retries: int | None = None,
                  timeout: float | None = None) -> None:
         if not isinstance(model, str) or not model.strip():
-            raise UserError(f"OpenAIChatModel needs a model name, got {model!r}")
+            raise UserError(f"{type(self).__name__} needs a model name, got {model!r}")
         self.model = model
         _given = {"client"} if client is not None else set()
         if client is None:
             try:
                 from openai import AsyncOpenAI
             except ImportError as e:  # pragma: no cover - depends on the install
-                raise UserError("OpenAIChatModel needs the openai package: pip install "
+                raise UserError(f"{type(self).__name__} needs the openai package: pip install "
                                 "'handoff_nb[openai]'") from e
             key = api_key or os.environ.get("OPENAI_API_KEY")
             if key is None and base_url is None and not os.environ.get("OPENAI_BASE_URL"):
-                raise UserError("OpenAIChatModel: set OPENAI_API_KEY, pass api_key=..., or pass "
-                                "base_url=... for a local OpenAI-compatible server")
+                raise UserError(f"{type(self).__name__}: set OPENAI_API_KEY, pass api_key=..., or "
+                                "pass base_url=... for a local OpenAI-compatible server")
             kwargs: dict[str, Any] = {"api_key": key or _NO_KEY}
             if base_url is not None:
                 kwargs["base_url"] = base_url
@@ -97,14 +102,19 @@ class OpenAIChatModel:
         return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}" if parts.hostname else url
 
     def __repr__(self) -> str:
-        return f"OpenAIChatModel({self.model!r}, server={self.server!r})"
+        return f"{type(self).__name__}({self.model!r}, server={self.server!r})"
+
+    def payload(self, request: ModelRequest) -> dict[str, Any]:
+        """The exact body this model sends for ``request`` (the Request tab shows it)."""
+        body = request.chat_payload(self.model, merge_extra_body=False)
+        if request.model_settings.extra_body:
+            body["extra_body"] = request.model_settings.extra_body
+        return body
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         import openai
 
-        body = request.chat_payload(self.model, merge_extra_body=False)
-        if request.model_settings.extra_body:
-            body["extra_body"] = request.model_settings.extra_body
+        body = self.payload(request)
         client = self._client_for_loop()
         try:
             completion = await client.chat.completions.create(**body)
@@ -116,16 +126,18 @@ class OpenAIChatModel:
             raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
         except openai.OpenAIError as e:
             raise self._error(f"{type(e).__name__}: {e}", e) from e
-        return self._to_response(completion)
+        return replace(self._to_response(completion), sent=self._sent(body))
+
+    def _sent(self, body: dict[str, Any]) -> dict[str, Any]:
+        from .._secrets import scrub_data
+        return {"api": self.api, "body": scrub_data(body, self._key, *self._secrets)}
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
         """Chat Completions with ``stream=True``: yields ``("text", delta)``, ``("arguments",
         (call_id, index, delta))`` as they arrive, then ``("response", ModelResponse)``."""
         import openai
 
-        body = request.chat_payload(self.model, merge_extra_body=False)
-        if request.model_settings.extra_body:
-            body["extra_body"] = request.model_settings.extra_body
+        body = self.payload(request)
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
         client = self._client_for_loop()
@@ -172,7 +184,7 @@ class OpenAIChatModel:
                   output_tokens=getattr(usage, "completion_tokens", 0) or 0,
                   total_tokens=getattr(usage, "total_tokens", 0) or 0) if usage else Usage(requests=1)
         yield "response", ModelResponse(output=output, usage=u, model_name=model_name or self.model,
-                                        response_id=response_id)
+                                        response_id=response_id, sent=self._sent(body))
 
     def _error(self, what: str, cause: Exception | None) -> ModelError:
         err = ModelError(scrub(f"model {self.model!r} at {self.server}: {what}", self._key,

@@ -62,6 +62,24 @@ def set_default_openai_key(key: str) -> None:
     set_default_openai_client(AsyncOpenAI(api_key=key))
 
 
+_openai_api: str | None = None
+
+
+def set_default_openai_api(api: str) -> None:
+    """"chat_completions" (default) or "responses": which OpenAI API model names use (mirrors the
+    SDK's function; ``HANDOFF_NB_OPENAI_API`` sets it too)."""
+    global _openai_api
+    if api not in ("chat_completions", "chat", "responses"):
+        raise UserError(f"set_default_openai_api: 'chat_completions' or 'responses', got {api!r}")
+    _openai_api = "responses" if api == "responses" else "chat"
+    _cache.clear()
+
+
+def _api() -> str:
+    env = os.environ.get("HANDOFF_NB_OPENAI_API", "").strip().lower()
+    return _openai_api or ("responses" if env == "responses" else "chat")
+
+
 def using_offline() -> bool:
     if os.environ.get("HANDOFF_NB_MODEL", "").strip().lower() == "offline":
         return True
@@ -109,10 +127,15 @@ def resolve_model(spec: Model | str | None, *, from_run_config: bool = False) ->
         if name != "offline" and os.environ.get("HANDOFF_NB_MODEL", "").lower() != "offline":
             _notice()
         return _get_offline()
-    key = f"openai:{name}"
+    api = _api()
+    key = f"openai:{api}:{name}"
     if key not in _cache:
-        from .openai_chat import OpenAIChatModel
-        _cache[key] = OpenAIChatModel(name, client=_openai_client)
+        if api == "responses":
+            from .openai_responses import OpenAIResponsesModel
+            _cache[key] = OpenAIResponsesModel(name, client=_openai_client)
+        else:
+            from .openai_chat import OpenAIChatModel
+            _cache[key] = OpenAIChatModel(name, client=_openai_client)
     return _cache[key]
 
 

@@ -141,6 +141,11 @@ def tools_html(request: ModelRequest) -> str:
 def request_html(step: Step) -> str:
     if step.request is None:
         return '<div class="hnb-muted">(no request was built)</div>'
+    sent = step.response.sent if step.response is not None else None
+    if sent:
+        api = "Responses API, /v1/responses" if sent.get("api") == "responses" else "Chat Completions"
+        return (f'<div class="hnb-h">Step {step.index}: the exact request sent ({esc(api)})</div>'
+                f'<pre>{esc(pretty(sent.get("body")), 60000)}</pre>')
     payload = step.request.chat_payload(step.model_name or "model")
     return (f'<div class="hnb-h">Step {step.index}: request payload (Chat Completions shape)</div>'
             f'<pre>{esc(pretty(payload), 60000)}</pre>')
