@@ -548,14 +548,26 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
                             context_factory: Callable[[], Any] = dict, progress: bool | None = None,
                             escalation: Callable[[str], bool] | None = None, trials: int = 1,
                             cache: bool | str | pathlib.Path | None = None,
-                            max_attempts: int = 6) -> RoutingReport:
+                            max_attempts: int = 6, backend: str = "direct",
+                            batch_id: str | None = None, poll_s: float = 10.0,
+                            batch_timeout_s: float | None = None) -> RoutingReport:
     """Run every case (``trials`` times each) and summarise where they went.
 
     ``cache``: with a real model (one that calls a server), identical requests are answered from
     a request cache on disk (default ``True``: ``.handoff_nb_cache/requests.jsonl``; a path picks
     the file; ``False`` bypasses it). With ``trials > 1`` the cache is bypassed for repeated
     trials of a case, which must be fresh samples. Rate limits (HTTP 429) halve the concurrency,
-    wait for ``retry-after``, retry the case (up to ``max_attempts`` times) and recover."""
+    wait for ``retry-after``, retry the case (up to ``max_attempts`` times) and recover.
+
+    ``backend="batch"`` sends every case's first turn as one OpenAI Batch API job (see
+    handoff_nb.batch: first routing decisions only, half price, resumable with ``batch_id``)."""
+    if backend not in ("direct", "batch"):
+        raise UserError(f"backend must be 'direct' or 'batch', got {backend!r}")
+    if backend == "batch":
+        return await _evaluate_batch(agent, cases, model=model, run_config=run_config, name=name,
+                                     context_factory=context_factory, escalation=escalation,
+                                     batch_id=batch_id, poll_s=poll_s, timeout_s=batch_timeout_s,
+                                     progress=progress)
     if concurrency < 1:
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
     if not isinstance(trials, int) or trials < 1:
@@ -629,6 +641,55 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     report = RoutingReport(name or agent.name, list(results), escalation,
                            cache_stats=cached.stats if cached is not None else None)
     report.limiter_backoffs = limiter.backoffs
+    return report
+
+
+async def _evaluate_batch(agent: Agent, cases: Any, *, model: Any, run_config: RunConfig | None,
+                          name: str | None, context_factory: Callable[[], Any], escalation: Any,
+                          batch_id: str | None, poll_s: float, timeout_s: float | None,
+                          progress: bool | None) -> RoutingReport:
+    from . import batch as B
+    from .models.provider import resolve_model
+    from .sdk import maybe_from_sdk
+    agent = maybe_from_sdk(agent)
+    config = run_config or RunConfig()
+    resolved = resolve_model(model if model is not None else config.model or agent.model,
+                             from_run_config=model is not None or config.model is not None)
+    if not hasattr(resolved, "payload") or not hasattr(resolved, "_client_for_loop"):
+        raise UserError("backend='batch' needs an OpenAI model (OpenAIChatModel or "
+                        f"OpenAIResponsesModel), got {type(resolved).__name__}")
+    if batch_id is None:
+        case_list = load_cases(cases)
+        check_labels(agent, case_list)
+        data, ids = await asyncio.to_thread(B.build_requests, agent, case_list, resolved, config,
+                                            context_factory)
+        batch_id = await B.submit(resolved, data)
+        data.unlink(missing_ok=True)
+        B.save_state(batch_id, case_list, ids, resolved.model)
+    else:  # resume: the saved case order, matched against the given cases
+        state = B.load_state(batch_id)
+        case_list = load_cases(cases)
+        if [c.message for c in case_list] != state["messages"]:
+            raise UserError(f"batch {batch_id} was submitted for other cases ({len(state['messages'])} "
+                            f"messages); pass the same cases to resume it")
+        ids = state["ids"]
+    bar = _progress(len(case_list)) if (progress if progress is not None else len(case_list) >= PROGRESS_FROM) else None
+
+    def show(job: Any) -> None:
+        counts = getattr(job, "request_counts", None)
+        if bar is not None and counts is not None:
+            bar.n = getattr(counts, "completed", 0) + getattr(counts, "failed", 0)
+            bar.set_postfix_str(f"batch {job.status}")
+            bar.refresh()
+
+    try:
+        job = await B.wait(resolved, batch_id, poll_s=poll_s, timeout_s=timeout_s, on_progress=show)
+    finally:
+        if bar is not None:
+            bar.close()
+    bodies = await B.results(resolved, job)
+    report = RoutingReport(name or agent.name, B.score(agent, case_list, ids, bodies, resolved), escalation)
+    report.batch_id = batch_id
     return report
 
 

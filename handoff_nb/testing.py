@@ -144,6 +144,9 @@ class FakeOpenAIServer:
         self.script = list(script)
         self.repeat = repeat
         self.requests: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}
+        """Uploaded and generated files (the Batch API endpoints), by id."""
+        self.batches: dict[str, dict[str, Any]] = {}
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -165,6 +168,56 @@ class FakeOpenAIServer:
                 item = status(500, f"FakeOpenAIServer: no scripted answer for request {index + 1}")
         return item(body) if callable(item) else item
 
+    # -- the Batch API: files and batches --------------------------------------------------------
+    def _store_upload(self, content_type: str, raw: bytes) -> str:
+        from email.parser import BytesParser
+        message = BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+        data = b""
+        for part in message.walk():
+            if part.get_param("name", header="content-disposition") == "file":
+                data = part.get_payload(decode=True) or b""
+        with self._lock:
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = data
+        return file_id
+
+    def _create_batch(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Run every request of the input file through the script now; report "in_progress" on
+        the first poll and "completed" after (so clients exercise their polling)."""
+        lines = [json.loads(x) for x in self.files[params["input_file_id"]].decode().splitlines() if x.strip()]
+        out = []
+        for i, line in enumerate(lines):
+            answer = self._next(line["body"])
+            body = answer.body
+            if answer.status == 200 and line.get("url", "").endswith("/responses"):
+                body = _as_response(body)
+            out.append(json.dumps({"id": f"batch_req_{i}", "custom_id": line["custom_id"],
+                                   "response": {"status_code": answer.status, "request_id": f"req_{i}",
+                                                "body": body}, "error": None}))
+        with self._lock:
+            output_id = f"file-{len(self.files) + 1}"
+            self.files[output_id] = ("\n".join(out) + "\n").encode()
+            batch_id = f"batch_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "id": batch_id, "object": "batch", "endpoint": params["endpoint"],
+                "input_file_id": params["input_file_id"], "completion_window": "24h",
+                "status": "validating", "output_file_id": None, "created_at": 0,
+                "request_counts": {"total": len(lines), "completed": 0, "failed": 0}, "_output": output_id}
+            return {k: v for k, v in self.batches[batch_id].items() if not k.startswith("_")}
+
+    def _poll_batch(self, batch_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            batch = self.batches.get(batch_id)
+            if batch is None:
+                return None
+            if batch["status"] == "validating":
+                batch["status"] = "in_progress"
+            elif batch["status"] == "in_progress":
+                n = batch["request_counts"]["total"]
+                batch.update(status="completed", output_file_id=batch["_output"],
+                             request_counts={"total": n, "completed": n, "failed": 0})
+            return {k: v for k, v in batch.items() if not k.startswith("_")}
+
     def __enter__(self) -> FakeOpenAIServer:
         outer = self
 
@@ -176,9 +229,43 @@ class FakeOpenAIServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def _json(self, code: int, value: Any) -> None:
+                data = json.dumps(value).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0].rstrip("/")
+                parts = path.split("/")
+                if "/files/" in path and path.endswith("/content"):
+                    data = outer.files.get(parts[-2])
+                    if data is None:
+                        return self._json(404, {"error": {"message": "no such file"}})
+                    self.send_response(200)
+                    self.send_header("content-type", "application/octet-stream")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if "/batches/" in path:
+                    batch = outer._poll_batch(parts[-1])
+                    return self._json(200 if batch else 404, batch or {"error": {"message": "no such batch"}})
+                return self._json(404, {"error": {"message": f"no route {path}"}})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
+                route = self.path.split("?")[0].rstrip("/")
+                if route.endswith("/files"):
+                    file_id = outer._store_upload(self.headers.get("content-type", ""), raw)
+                    return self._json(200, {"id": file_id, "object": "file", "bytes": len(outer.files[file_id]),
+                                            "created_at": 0, "filename": "batch.jsonl", "purpose": "batch",
+                                            "status": "processed"})
+                if route.endswith("/batches"):
+                    return self._json(200, outer._create_batch(json.loads(raw)))
                 try:
                     body = json.loads(raw or b"{}")
                 except ValueError:

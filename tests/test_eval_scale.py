@@ -148,3 +148,26 @@ def test_trials_must_be_positive():
     from handoff_nb import UserError
     with pytest.raises(UserError, match="trials"):
         evaluate_routing(_graph(), [("x", "Sales")], trials=0)
+
+
+def test_batch_backend_round_trip_and_resume(tmp_path, monkeypatch):
+    from handoff_nb import batch as B
+    monkeypatch.setattr(B, "STATE_DIR", tmp_path / "batches")
+    cases = [("bill me", "Billing"), ("buy things", "Sales"), ("bill again", "Billing")]
+    with FakeOpenAIServer([_answer_by_message], repeat=True) as srv:
+        model = OpenAIChatModel("gpt-4o-mini", base_url=srv.base_url, max_retries=0)
+        rep = evaluate_routing(_graph(), cases, model=model, backend="batch", poll_s=0.01)
+        assert rep.accuracy == 1.0 and rep.n == 3 and rep.batch_id == "batch_1"
+        assert len(srv.batches) == 1 and len(srv.requests) == 3  # one request per case, in one job
+        uploaded = [l for l in srv.files["file-1"].decode().splitlines() if l]
+        assert len(uploaded) == 3 and '"url":"/v1/chat/completions"' in uploaded[0]
+        r = rep.results[0]
+        assert r.cost_usd == pytest.approx((50 * 0.15 + 5 * 0.60) / 1e6 / 2)  # half price
+        # after a kernel restart: resume by id, nothing resubmitted
+        again = evaluate_routing(_graph(), cases, model=model, backend="batch", batch_id="batch_1", poll_s=0.01)
+        assert again.accuracy == 1.0 and len(srv.batches) == 1
+        from handoff_nb import UserError
+        with pytest.raises(UserError, match="other cases"):
+            evaluate_routing(_graph(), cases[:2], model=model, backend="batch", batch_id="batch_1")
+    with pytest.raises(UserError, match="needs an OpenAI model"):
+        evaluate_routing(_graph(), cases, backend="batch", model="offline")
