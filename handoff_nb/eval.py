@@ -230,7 +230,7 @@ class CaseSummary:
         out: dict[str, int] = {}
         for r in self.results:
             out[r.final_agent] = out.get(r.final_agent, 0) + 1
-        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+        return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @property
     def agreement(self) -> float:

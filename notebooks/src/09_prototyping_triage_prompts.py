@@ -108,6 +108,22 @@ for r in travel_report.results:
     print(f"{r.decision_kind:9} {'ok ' if r.correct else 'BAD'} {r.case.message[:60]!r} -> {r.final_agent}")
 
 # %% [markdown]
+# ## Trials, confidence and cost
+#
+# A real model does not answer the same way every time. Measure with `trials=n`: each case runs
+# n times; the report gives each case's agreement (flaky cases first), the accuracy with a 95%
+# confidence interval, and tokens, latency and cost per case, per route and per variant. (The
+# offline model is deterministic: every trial agrees, and it costs nothing.)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+triaged = evaluate_routing(customer_service(), cases, trials=3, name="seed 000 x3")
+print(triaged.summary())
+lo, hi = triaged.accuracy_ci()
+print(f"95% CI {lo:.2f}-{hi:.2f}; flaky cases: {len(triaged.flaky)}")
+print(triaged.cost_summary().split(", latency")[0])
+
+# %% [markdown]
 # Export for a spreadsheet: `report.to_csv("report.csv")` or `report.to_records()`.
 #
 # These numbers come from the offline model, which routes on words and, where words fall short,
