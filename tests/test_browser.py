@@ -46,6 +46,23 @@ def widget_button(page, label):
     return page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{label}\s*$")).first
 
 
+def launch(p):
+    """Debian's chromium, headless, with no background network traffic (no browser download)."""
+    return p.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+def run_all_when_ready(page) -> None:
+    """Wait for the notebook and an idle kernel, then run every cell."""
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+
 def free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -86,19 +103,11 @@ def lab(tmp_path_factory):
 def test_stepper_in_jupyterlab(lab):
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1000})
         page.goto(f"{lab}/lab/tree/stepper.ipynb?token={TOKEN}")
         page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60000)
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-        # wait for the kernel, then run everything
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp.shell.currentWidget;"
-            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_all_when_ready(page)
         page.wait_for_selector(".hnb-graphview svg", timeout=60000)
         page.wait_for_selector(".hnb-graphview .node.hnb-active", timeout=30000)
         before = page.text_content(".hnb-graphview .node.hnb-active title")
@@ -169,18 +178,11 @@ def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
     urllib.request.urlopen(req)
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         # a workspace of its own: only this notebook open (the other test's stays in the default one)
         page.goto(f"{lab}/lab/workspaces/sdk/tree/sdk.ipynb?reset&token={TOKEN}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp.shell.currentWidget;"
-            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_all_when_ready(page)
         page.wait_for_function("document.body.textContent.includes('Captured: 12 x 7 = 84')", timeout=60000)
         outputs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea")
         first_out = outputs.nth(0)
@@ -268,18 +270,11 @@ def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
                                                   method="PUT", headers={"Content-Type": "application/json"}))
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{lab}/lab/workspaces/sizes/tree/sizes.ipynb?reset&token={TOKEN}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-        page.wait_for_function(
-            "() => { const w = window.jupyterapp.shell.currentWidget;"
-            " return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
-            " && w.sessionContext.session.kernel.status === 'idle'; }", timeout=60000)
         assert page.locator(".jp-FileBrowser").first.is_visible()  # the sidebar is open
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        run_all_when_ready(page)
         page.wait_for_function("document.querySelectorAll('.hnb-graphview svg').length === 3", timeout=90000)
         page.wait_for_timeout(1000)
         panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")

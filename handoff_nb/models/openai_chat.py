@@ -21,6 +21,7 @@ client) and closes each when its loop shuts down (``asyncio.run``'s and handoff_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import weakref
@@ -112,21 +113,27 @@ class OpenAIChatModel:
         return body
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
-        import openai
-
         body = self.payload(request)
         client = self._client_for_loop()
-        try:
+        async with self._errors():
             completion = await client.chat.completions.create(**body)
+        return replace(self._to_response(completion), sent=self._sent(body))
+
+    @contextlib.asynccontextmanager
+    async def _errors(self) -> AsyncIterator[None]:
+        """openai exceptions -> ModelError naming model, server and the whole cause (chained)."""
+        import openai
+        try:
+            yield
         except openai.APITimeoutError as e:
             raise self._error("the request timed out", e) from e
         except openai.APIConnectionError as e:
-            raise self._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from e
+            cause = type(e.__cause__).__name__ if e.__cause__ else "connection error"
+            raise self._error(f"could not connect ({cause})", e) from e
         except openai.APIStatusError as e:
             raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
         except openai.OpenAIError as e:
             raise self._error(f"{type(e).__name__}: {e}", e) from e
-        return replace(self._to_response(completion), sent=self._sent(body))
 
     def _sent(self, body: dict[str, Any]) -> dict[str, Any]:
         from .._secrets import scrub_data
@@ -135,8 +142,6 @@ class OpenAIChatModel:
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
         """Chat Completions with ``stream=True``: yields ``("text", delta)``, ``("arguments",
         (call_id, index, delta))`` as they arrive, then ``("response", ModelResponse)``."""
-        import openai
-
         body = self.payload(request)
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
@@ -144,7 +149,7 @@ class OpenAIChatModel:
         text: list[str] = []
         calls: dict[int, dict[str, Any]] = {}
         usage, model_name, response_id = None, None, None
-        try:
+        async with self._errors():
             stream = await client.chat.completions.create(**body)
             async for chunk in stream:
                 model_name = getattr(chunk, "model", None) or model_name
@@ -166,14 +171,6 @@ class OpenAIChatModel:
                         if fn is not None and fn.arguments:
                             entry["arguments"] += fn.arguments
                             yield "arguments", (entry["call_id"], tc.index, fn.arguments)
-        except openai.APITimeoutError as e:
-            raise self._error("the request timed out", e) from e
-        except openai.APIConnectionError as e:
-            raise self._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from e
-        except openai.APIStatusError as e:
-            raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
-        except openai.OpenAIError as e:
-            raise self._error(f"{type(e).__name__}: {e}", e) from e
         output: list[dict[str, Any]] = []
         if text:
             output.append({"role": "assistant", "content": "".join(text)})

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..context import Usage
 from .interface import ModelRequest, ModelResponse
-from .openai_chat import OpenAIChatModel, _message
+from .openai_chat import OpenAIChatModel
 
 
 class OpenAIResponsesModel(OpenAIChatModel):
@@ -55,28 +55,6 @@ class OpenAIResponsesModel(OpenAIChatModel):
         if final is None:
             raise self._error("the stream ended without a response.completed event", None)
         yield "response", replace(self._parse(final), sent=self._sent(body))
-
-    def _errors(self) -> Any:
-        """Turn openai exceptions into ModelError (the same messages as the chat model)."""
-        import contextlib
-
-        import openai
-
-        model = self
-
-        @contextlib.asynccontextmanager
-        async def guard() -> AsyncIterator[None]:
-            try:
-                yield
-            except openai.APITimeoutError as e:
-                raise model._error("the request timed out", e) from e
-            except openai.APIConnectionError as e:
-                raise model._error(f"could not connect ({type(e.__cause__).__name__ if e.__cause__ else 'connection error'})", e) from e
-            except openai.APIStatusError as e:
-                raise model._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
-            except openai.OpenAIError as e:
-                raise model._error(f"{type(e).__name__}: {e}", e) from e
-        return guard()
 
     def _parse(self, response: Any) -> ModelResponse:
         if isinstance(response, (str, bytes)) or not hasattr(response, "output"):
