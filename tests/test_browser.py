@@ -273,8 +273,8 @@ def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{lab}/lab/workspaces/sizes/tree/sizes.ipynb?reset&token={TOKEN}")
-        assert page.locator(".jp-FileBrowser").first.is_visible()  # the sidebar is open
         run_all_when_ready(page)
+        assert page.locator(".jp-FileBrowser").first.is_visible()  # the sidebar is open
         page.wait_for_function("document.querySelectorAll('.hnb-graphview svg').length === 3", timeout=90000)
         page.wait_for_timeout(1000)
         panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
