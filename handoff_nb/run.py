@@ -142,6 +142,9 @@ class Step:
     next_agent: Agent | None = None
     hook_error: BaseException | None = None
     """An ``on_agent_end`` hook that raised after this (successful) final step."""
+    edited: list[str] = field(default_factory=list)
+    """What was edited before or in this step (history, context, a forced response): every view
+    marks the step (handoff_nb.timetravel)."""
     _state_after: _RunState | None = field(default=None, repr=False)
     _request: ModelRequest | None = field(default=None, repr=False)
     _request_input: tuple[list[TResponseInputItem], int] | None = field(default=None, repr=False)
@@ -310,6 +313,10 @@ class Run:
         self._started_agent: Agent | None = None
         self._busy = False
         self._used_tools: frozenset[int] = frozenset()
+        self._forced: ModelResponse | None = None
+        """A response set by ``force_response`` / ``force_handoff`` for the next step."""
+        self._pending_edits: list[str] = []
+        """History/context edits made since the last step (the next step is marked with them)."""
         """ids of agents that called a function tool in this run (for reset_tool_choice)."""
         self.trace = _trace_for(self)
         """The handoff_nb.tracing.Trace this run belongs to (None when tracing is disabled)."""
@@ -377,7 +384,7 @@ class Run:
             err.run = self
             raise err
         self._busy = True
-        step = Step(index=len(self.steps), agent=self.current_agent)
+        step = Step(index=len(self.steps), agent=self.current_agent, edited=list(self._pending_edits))
         start = time.perf_counter()
         try:
             outcome = await self._turn(step)
@@ -392,6 +399,7 @@ class Run:
         finally:
             self._busy = False
         step.duration_s = time.perf_counter() - start
+        self._pending_edits = []
         self._commit(step, outcome)
         if outcome.decision == "final_output":
             await self._end_hooks(step)
@@ -424,6 +432,7 @@ class Run:
         new.entry_agent = self.entry_agent
         new.steps = list(self.steps[:step_index])
         new._initial = self._initial
+        new.forked_from = (self, step_index)
         return new
 
     def next_turn(self, message: str | list[TResponseInputItem], restart: bool = False) -> Run:
@@ -460,6 +469,51 @@ class Run:
             run.final_output, run.done = finals[-1].final_output, True
         run._turns = len(steps)
         return run
+
+    # -- time travel (handoff_nb.timetravel) and sessions (handoff_nb.session) -----------------
+    def edit_history(self, items: list[TResponseInputItem]) -> None:
+        """Replace what the next agent's model will see (after ``fork``/Back). Marked as an edit."""
+        from .timetravel import edit_history
+        edit_history(self, items)
+
+    def edit_context(self, value: Any) -> None:
+        """Replace the run context (JSON-checked when it is a dict). Marked as an edit."""
+        from .timetravel import edit_context
+        edit_context(self, value)
+
+    def force_response(self, response: Any) -> None:
+        """The next step uses ``response`` (a ModelResponse, or its output list) instead of
+        calling the model; checked like any model output."""
+        from .timetravel import force_response
+        force_response(self, response)
+
+    def force_handoff(self, target: Any, arguments: Any = None) -> None:
+        """The next step hands off to ``target`` (agent, name or tool name) with ``arguments``,
+        validated against the handoff's input_type now (a clear error when invalid)."""
+        from .timetravel import force_handoff
+        force_handoff(self, target, arguments)
+
+    def run_until(self, **condition: Any) -> Any:
+        """Step until a breakpoint: ``handoff=True``, ``before_agent="X"``, ``tool="T"``,
+        ``when=lambda context: ...``; returns a ``Break`` with the reason (see timetravel)."""
+        from .timetravel import run_until
+        return run_sync(run_until(self, **condition))
+
+    def save(self, path: Any) -> Any:
+        """Write the session as versioned JSON (secrets scrubbed); ``Run.load`` reads it back."""
+        from .session import save
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path: Any, agents: Agent) -> Run:
+        """A saved session re-bound to ``agents`` (the entry agent of the same graph)."""
+        from .session import load
+        return load(path, agents)
+
+    def to_html(self, path: Any = None) -> str:
+        """One self-contained HTML file of this session (no kernel, no network); returns it."""
+        from .session import to_html
+        return to_html(self, path)
 
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.current_agent.name!r}"
@@ -549,7 +603,11 @@ class Run:
         await hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
         if agent.hooks:
             await agent.hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
-        raw = await _call_model(model, request, cfg.model_timeout, step)
+        if self._forced is not None:  # an edited step (handoff_nb.timetravel): no model call
+            raw, step.edited = self._forced, [*step.edited, "response forced"]
+            self._forced = None
+        else:
+            raw = await _call_model(model, request, cfg.model_timeout, step)
         del request  # the step keeps a reference into the history, not a copy
         response = _checked_response(raw, model, step)
         response = replace(response, agent=agent, model_name=response.model_name or model_label(model))

@@ -325,3 +325,35 @@ def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / "playground_compare.png"), full_page=False)
         browser.close()
+
+
+def test_exported_session_steps_through_in_a_browser_with_no_network(tmp_path):
+    from handoff_nb import Runner
+    from handoff_nb.examples import customer_service
+    run = Runner.start(customer_service(), "I need a refund but your billing team was unhelpful last time",
+                       context={})
+    run.run()
+    path = tmp_path / "session.html"
+    run.to_html(path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.as_uri())
+        active = lambda: page.text_content("#graph .node.hnb-active text")  # noqa: E731
+        assert active() == "EscalationManager" and page.text_content("#stepno") == "2"
+        page.click("#prev")
+        assert active() == "BillingSpecialist" and page.text_content("#stepno") == "1"
+        assert "escalate_to_manager" in page.inner_text(".panel.on")  # the Prompt panel of step 1
+        page.click("#prev")
+        assert active() == "TriageAgent" and page.locator("#graph .edge.hnb-taken").count() == 1  # its outcome
+        assert page.text_content("#graph .edge.hnb-taken text:last-of-type") == "step 0"
+        page.click(".tabs button[data-tab='Why']")
+        assert "route_to_billing" in page.inner_text(".panel.on")
+        page.click("#next")
+        assert page.locator("#graph .edge.hnb-taken").count() == 2
+        page.screenshot(path=str(ARTIFACTS / "exported_session.png"), full_page=False)
+        browser.close()
+    assert requests == [path.as_uri()], requests  # the file itself, nothing else

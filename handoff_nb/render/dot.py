@@ -116,8 +116,8 @@ def apply_run(model: GraphModel, run: Run | RunResult) -> None:
             src, dst = model.agent_ids.get(id(step.handoff.source)), model.agent_ids.get(id(step.handoff.target))
             edge = next((e for e in model.edges if e.kind == "handoff" and e.source == src
                          and e.target == dst and e.tool_name == step.handoff.tool_name), None)
-            if edge is not None:
-                taken.setdefault(edge.id, []).append(step.index)  # Step.index: 0-based everywhere
+            if edge is not None:  # Step.index: 0-based everywhere; an edited step says so
+                taken.setdefault(edge.id, []).append(f"{step.index} ✎" if step.edited else step.index)
             visited.append(dst)
     model.visited = [v for v in dict.fromkeys(visited) if v]
     model.taken = taken

@@ -211,6 +211,9 @@ def transcript_html(run: Run | RunResult, *, new_input_only: bool = False) -> st
             out.append(_turn("error", f"step {step.index} · {step.agent.name} · error",
                              esc(f"{type(step.error).__name__}: {step.error}")))
             continue
+        if step.edited:
+            out.append(f'<div style="font-size:11px;margin:4px 0 0 2px;color:#b45309">✎ step {step.index} '
+                       f'edited: {esc(", ".join(step.edited))}</div>')
         meta = step_meta(step)
         if meta:
             out.append(f'<div class="hnb-muted" style="font-size:11px;margin:4px 0 0 2px">'
@@ -245,6 +248,8 @@ def transcript_text(run: Run | RunResult) -> str:
         if item.get("role") in ("user", "assistant"):
             lines.append(f"{item['role']}: {content_text(item)}")
     for step in run.steps:
+        if step.edited:
+            lines.append(f"[{step.index}] edited: {', '.join(step.edited)}")
         if step.decision == "error":
             lines.append(f"[{step.index}] {step.agent.name}: error {type(step.error).__name__}: {step.error}")
             continue

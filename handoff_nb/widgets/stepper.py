@@ -23,7 +23,7 @@ from ..render.html import (preview_problem_html, context_html, svg_img, history_
 from ..run import Run, RunConfig, Runner, Step, preview_request
 from .graph_view import GraphView
 
-TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit"]
+TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit", "What if"]
 
 
 class Stepper(W.VBox):
@@ -84,7 +84,21 @@ class Stepper(W.VBox):
                        self.edit_agent, W.Label("instructions"), self.edit_instructions,
                        W.Label("handoff labels (the HANDOFF_INSTRUCTIONS line)"), self.edit_handoffs,
                        self.apply_button])
-        self.tabs = W.Tab(children=[*self.panes.values(), edit])
+        # what if: edit the state before the next step (after Back), or force the model's answer
+        self.what_history = W.Textarea(layout=W.Layout(width="100%", height="110px"))
+        self.what_context = W.Textarea(layout=W.Layout(width="100%", height="70px"))
+        self.what_handoff = W.Dropdown(description="force", options=[("(let the model answer)", "")])
+        self.what_args = W.Textarea(placeholder='handoff arguments as JSON, e.g. {"reason": "..."}',
+                                    layout=W.Layout(width="100%", height="50px"))
+        self.what_apply = W.Button(description="Apply to the next step", icon="pencil")
+        self.what_apply.on_click(lambda _: self.apply_what_if())
+        what_if = W.VBox([W.HTML("<small>Changes what the <b>next</b> step works with (press Back first "
+                                 "to redo a step). The step is marked ✎ edited everywhere; the original "
+                                 "run is kept.</small>"),
+                          W.Label("history the next agent's model will see (JSON list of items)"),
+                          self.what_history, W.Label("run context (JSON)"), self.what_context,
+                          self.what_handoff, self.what_args, self.what_apply])
+        self.tabs = W.Tab(children=[*self.panes.values(), edit, what_if])
         for i, name in enumerate(TABS):
             self.tabs.set_title(i, name)
 
@@ -98,19 +112,28 @@ class Stepper(W.VBox):
         self.back_button.on_click(lambda _: self.back())
         self.reset_button.on_click(lambda _: self.reset())
         self.stop_button.on_click(lambda _: self.stop())
+        self.until = W.Dropdown(options=[("to the next handoff", "handoff")],
+                                layout=W.Layout(width="240px"))
+        self.until_button = W.Button(description="Run until", icon="fast-forward",
+                                     tooltip="step until the breakpoint chosen on the left")
+        self.until_button.on_click(lambda _: self._spawn(self.arun_until()))
+        self.export_button = W.Button(description="Export HTML", icon="download",
+                                      tooltip="one self-contained HTML file of this session")
+        self.export_button.on_click(lambda _: self.export_html())
         self.step_picker.observe(lambda _: self._render_inspector(), names="value")
         self.edit_agent.observe(lambda _: self._load_edit(), names="value")
         self.apply_button.on_click(lambda _: self.apply_edits())
 
         controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
                            self.reset_button, self.retry_button, self.stop_button])
+        timetravel = W.HBox([self.until, self.until_button, self.export_button])
         # the graph gets the whole cell width (5-15 agents stay readable); transcript and the
         # inspector share the row below, and stack when the cell is narrow
         left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript, self.live],
                       layout=W.Layout(flex="1 1 420px", min_width="320px", margin="0 12px 0 0"))
         right = W.VBox([self.step_picker, self.tabs],
                        layout=W.Layout(flex="1 1 460px", min_width="360px"))
-        super().__init__([self.message, controls, self.restart_toggle, self.status, self.graph,
+        super().__init__([self.message, controls, timetravel, self.restart_toggle, self.status, self.graph,
                           W.Box([left, right], layout=W.Layout(display="flex", flex_flow="row wrap"))])
         self.add_class("hnb-stepper")
         self._load_edit()
@@ -219,6 +242,71 @@ class Stepper(W.VBox):
     def _spawn(self, coro: Any) -> None:
         self._pending = spawn(coro, self._report_crash)
 
+    # -- time travel ---------------------------------------------------------------------------
+    def _load_what_if(self) -> None:
+        from ..render.html import pretty
+        self.until.options = ([("to the next handoff", "handoff")]
+                              + [(f"before {a.name}", f"agent:{a.name}") for a in self.agents]
+                              + [(f"when {t.name} is called", f"tool:{t.name}")
+                                 for a in self.agents for t in a.tools])
+        if self.run is None or self.run.done:
+            self.what_handoff.options = [("(let the model answer)", "")]
+            return
+        self.what_history.value = pretty(self.run.next_input())
+        try:
+            self.what_context.value = pretty(self.run.context)
+        except Exception:  # pragma: no cover - a context that is not JSON
+            self.what_context.value = repr(self.run.context)
+        handoffs = self.run.current_agent.handoff_objects()
+        self.what_handoff.options = [("(let the model answer)", "")] + [
+            (f"{h.tool_name} → {h.agent_name}", h.tool_name) for h in handoffs]
+
+    def apply_what_if(self) -> None:
+        """Apply the What-if tab to the next step: history, context, a forced handoff."""
+        import json as _json
+        from ..render.html import pretty
+        if self.run is None or self.run.done:
+            return self._say("Send a message (or press Back) first: edits apply to the next step.", error=True)
+        try:
+            history = _json.loads(self.what_history.value)
+            if history != self.run.next_input():
+                self.run.edit_history(history)
+            if self.what_context.value.strip() and _json.loads(self.what_context.value) != _json.loads(pretty(self.run.context)):
+                self.run.edit_context(self.what_context.value)
+            if self.what_handoff.value:
+                args = self.what_args.value.strip() or "{}"
+                self.run.force_handoff(self.what_handoff.value, _json.loads(args))
+        except Exception as e:  # bad JSON, an invalid handoff: shown, never raised into the kernel
+            return self._say(f"Not applied: {e}", error=True)
+        edits = list(self.run._pending_edits) + (["response forced"] if self.run._forced is not None else [])
+        self._render(f"Applied to the next step ({', '.join(edits) or 'nothing changed'}). Press Step.")
+
+    async def arun_until(self) -> None:
+        if self.run is None or self.run.done:
+            return self._say("Send a message first.", error=True)
+        choice = self.until.value or "handoff"
+        cond = ({"handoff": True} if choice == "handoff" else
+                {"before_agent": choice.split(":", 1)[1]} if choice.startswith("agent:") else
+                {"tool": choice.split(":", 1)[1]})
+        from ..timetravel import run_until
+        self.busy = True
+        self._set_buttons()
+        try:
+            stop = await run_until(self.run, **cond)
+        except Exception as e:
+            self.error, self.busy = e, False
+            return self._render()
+        self.busy = False
+        self._render(f"Stopped: {stop.reason}.")
+
+    def export_html(self, path: str = "handoff_nb_session.html") -> str | None:
+        if self.run is None:
+            self._say("Nothing to export yet.", error=True)
+            return None
+        self.run.to_html(path)
+        self._say(f"Exported this turn to {path} (one self-contained file: open it in any browser).")
+        return path
+
     def stop(self) -> None:
         """Cancel the model call in progress (Stop button). The step is recorded as interrupted;
         Retry calls the model again."""
@@ -321,6 +409,7 @@ class Stepper(W.VBox):
         self.step_picker.index = next(i for i, (_, v) in enumerate(options) if v == wanted)
         self.step_picker.observe(lambda _: self._render_inspector(), names="value")
         self._render_inspector()
+        self._load_what_if()
         if self.error is not None:
             self._say(f"Error in step {len(steps) - 1}: {type(self.error).__name__}: {self.error} "
                       "— press Retry to try the step again (nothing was lost).", error=True)
