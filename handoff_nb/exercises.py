@@ -211,6 +211,22 @@ def _ex10(ns: dict[str, Any]) -> str | None:
     return None
 
 
+def _ex11(ns: dict[str, Any]) -> str | None:
+    problem = _need(ns, "original")
+    if problem:
+        return problem
+    run = ns.get("stays_with_billing")
+    if run is None:
+        return "fork original before step 1 and keep it in stays_with_billing"
+    if not run.done:
+        return "step stays_with_billing to the end (run.run())"
+    if run.agent_path != ["TriageAgent", "BillingSpecialist"]:
+        return f"the path is {' -> '.join(run.agent_path)}: force a plain answer at step 1"
+    if not run.steps[1].edited:
+        return "step 1 was not edited: use force_response before stepping"
+    return None
+
+
 EXERCISES: dict[str, Exercise] = {
     "00": Exercise("Add a Sales Agent that gets pricing questions", _ex00),
     "01": Exercise("Add RefundAgent and predict its tool name", _ex01),
@@ -223,6 +239,7 @@ EXERCISES: dict[str, Exercise] = {
     "08": Exercise("Record and replay the escalation conversation", _ex08),
     "09": Exercise("Fix one wrong case without breaking another", _ex09),
     "10": Exercise("Edit an SDK agent and see the change here", _ex10),
+    "11": Exercise("Keep the conversation with Billing by editing step 1", _ex11),
 }
 
 

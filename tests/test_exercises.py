@@ -73,12 +73,17 @@ fixed = customer_service()
 fixed.instructions = fixed.instructions.replace("Charges, refunds", "Charges, overcharges, refunds")
 """,
     "10": """triage.handoffs[0].tool_description = "Refunds and double charges" """,
+    "11": """
+stays_with_billing = original.fork(1)
+stays_with_billing.force_response([{"role": "assistant", "content": "I will refund you myself today."}])
+stays_with_billing.run()
+""",
 }
 
 NOTEBOOK_OF = {"00": "00_start_here", "01": "01_first_handoff", "02": "02_customizing_handoffs",
                "03": "03_on_handoff_and_input_type", "04": "04_input_filters", "05": "05_triage_system",
                "06": "06_multi_turn", "07": "07_chains_and_two_level_triage", "08": "08_real_models",
-               "09": "09_prototyping_triage_prompts", "10": "10_from_and_to_the_sdk"}
+               "09": "09_prototyping_triage_prompts", "10": "10_from_and_to_the_sdk", "11": "11_what_if"}
 
 
 def _execute(source: str, ns: dict) -> None:

@@ -14,7 +14,7 @@ SOURCES = sorted((NB / "src").glob("*.py"))
 
 def test_every_notebook_has_a_source_and_every_source_a_notebook():
     assert {p.stem for p in SOURCES} == {p.stem for p in NB.glob("*.ipynb")}
-    assert len(SOURCES) == 11
+    assert len(SOURCES) == 12
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.stem)
