@@ -161,6 +161,8 @@ def test_stepper_what_if_and_run_until_controls():
     assert "response forced" in s.status.value
     s.step_button.click()
     assert s.run.steps[1].edited == ["response forced"] and "✎ step 1 edited" in s.transcript.value
+    s.compare_button.click()
+    assert "What changed: the runs part at step 1" in s.compare_view.value
     s.what_args.value = "{not json"
     s.what_handoff.value = ""
     s.what_history.value = "[not json"

@@ -92,12 +92,20 @@ class Stepper(W.VBox):
                                     layout=W.Layout(width="100%", height="50px"))
         self.what_apply = W.Button(description="Apply to the next step", icon="pencil")
         self.what_apply.on_click(lambda _: self.apply_what_if())
+        self.compare_button = W.Button(description="What changed", icon="columns",
+                                       tooltip="the original and the edited path side by side")
+        self.compare_button.on_click(lambda _: self.show_what_changed())
+        self.compare_view = W.HTML()
+        self.original: Run | None = None
+        """The run as it was before Back + an edit (kept for comparison)."""
+        self._before_back: Run | None = None
         what_if = W.VBox([W.HTML("<small>Changes what the <b>next</b> step works with (press Back first "
                                  "to redo a step). The step is marked ✎ edited everywhere; the original "
                                  "run is kept.</small>"),
                           W.Label("history the next agent's model will see (JSON list of items)"),
                           self.what_history, W.Label("run context (JSON)"), self.what_context,
-                          self.what_handoff, self.what_args, self.what_apply])
+                          self.what_handoff, self.what_args,
+                          W.HBox([self.what_apply, self.compare_button]), self.compare_view])
         self.tabs = W.Tab(children=[*self.panes.values(), edit, what_if])
         for i, name in enumerate(TABS):
             self.tabs.set_title(i, name)
@@ -178,6 +186,7 @@ class Stepper(W.VBox):
             self.run = self.run.next_turn(text, restart=self.restart_toggle.value)
         self.message.value = ""
         self.error = None
+        self._before_back = self.original = None  # a new turn: nothing to compare yet
         self._render(f"Message sent to {self.run.current_agent.name}. Press Step to call the model.")
 
     async def astep(self) -> Step | None:
@@ -211,6 +220,8 @@ class Stepper(W.VBox):
         if self.run is None:
             return self._say("Nothing to undo.")
         if self.run.steps:
+            if self._before_back is None:
+                self._before_back = self.run  # the original of this turn, for "What changed"
             self.run = self.run.fork(len(self.run.steps) - 1)
             self.error = None
             return self._render(f"Back to before step {len(self.run.steps)}. Edit, then Step again.")
@@ -223,6 +234,7 @@ class Stepper(W.VBox):
 
     def reset(self) -> None:
         self.turns, self.run, self.error = [], None, None
+        self._before_back = self.original = None
         self.context = copy.deepcopy(self._initial_context)
         self._render("Reset.")
 
@@ -279,7 +291,17 @@ class Stepper(W.VBox):
         except Exception as e:  # bad JSON, an invalid handoff: shown, never raised into the kernel
             return self._say(f"Not applied: {e}", error=True)
         edits = list(self.run._pending_edits) + (["response forced"] if self.run._forced is not None else [])
+        if edits and self._before_back is not None:
+            self.original = self._before_back
         self._render(f"Applied to the next step ({', '.join(edits) or 'nothing changed'}). Press Step.")
+
+    def show_what_changed(self) -> None:
+        from ..timetravel import what_changed_html
+        if self.original is None or self.run is None:
+            self.compare_view.value = ('<span style="color:#b91c1c">Nothing to compare yet: press Back, '
+                                       'apply an edit, then step.</span>')
+            return
+        self.compare_view.value = what_changed_html(self.original, self.run)
 
     async def arun_until(self) -> None:
         if self.run is None or self.run.done:
