@@ -764,7 +764,8 @@ class VariantComparison:
         return out
 
     def __str__(self) -> str:
-        lines = [rep.summary() for rep in self.reports.values()]
+        lines = [line for rep in self.reports.values()
+                 for line in (rep.summary(), f"  {rep.cost_summary()}")]
         lines.append(f"{len(self.changed)} cases changed route:")
         for c in self.changed:
             lines.append(f"  {c['message'][:60]!r} expected {c['expected']}: " +

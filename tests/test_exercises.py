@@ -87,6 +87,9 @@ NOTEBOOK_OF = {"00": "00_start_here", "01": "01_first_handoff", "02": "02_custom
 
 
 def _execute(source: str, ns: dict) -> None:
+    from IPython.core.inputtransformer2 import TransformerManager
+    source = TransformerManager().transform_cell(source)  # %pip and ! lines, as in a kernel
+    ns.setdefault("get_ipython", lambda: None)
     code = compile(source, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     result = eval(code, ns)  # noqa: S307 - the project's own notebook cells
     if asyncio.iscoroutine(result):

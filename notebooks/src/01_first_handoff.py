@@ -20,6 +20,13 @@
 # agents directly creates handoffs with default settings, and each appears to the model as a tool.
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 from handoff_nb import Agent, Runner, handoff
 
 support_agent = Agent(

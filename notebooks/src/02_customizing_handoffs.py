@@ -19,6 +19,13 @@
 # "tool_name_override"; seed 004, "Customising handoffs via handoff()".*
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 from handoff_nb import Agent, Runner, handoff
 
 billing_agent = Agent(

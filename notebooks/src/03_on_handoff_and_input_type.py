@@ -20,6 +20,13 @@
 # next agent starts — and receives the run context (never sent to the model).
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 # NBVAL_CHECK_OUTPUT
 from handoff_nb import Agent, Runner, handoff, RunContextWrapper
 

@@ -27,6 +27,13 @@
 # OpenAI's gpt-4o; `notebooks/08_real_models` shows local servers too.
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 # Seed 000 ("Agent Handoffs: Building Triage and Routing Systems"), the customer service triage
 # system, verbatim except the import line (`agents` -> `handoff_nb`) and the indentation the
 # seed's text lost.

@@ -21,6 +21,13 @@
 # error messages.
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 # NBVAL_CHECK_OUTPUT
 import os
 from handoff_nb import Agent, Runner, RunConfig

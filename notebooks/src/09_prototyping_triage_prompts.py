@@ -21,6 +21,13 @@
 # "Route customers.") and improve it on handoff_nb's bundled set of 60 labelled customer messages.
 
 # %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
+
+# %%
 # NBVAL_CHECK_OUTPUT
 from handoff_nb.eval import bundled_cases, evaluate_routing, compare_variants
 from handoff_nb.examples import customer_service

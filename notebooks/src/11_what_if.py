@@ -1,3 +1,17 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # What if? Edit a step, break before a handoff, share the session
 #
@@ -6,6 +20,13 @@
 # stop the run right before a handoff to discuss it, save the session, and export it as one HTML
 # file students can open without installing anything. (Seed 000's customer-service system, on the
 # offline model.)
+
+# %%
+# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+import sys
+if "google.colab" in sys.modules:
+    # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
+    # !apt-get -qq install -y graphviz > /dev/null
 
 # %%
 # NBVAL_CHECK_OUTPUT
