@@ -357,3 +357,40 @@ def test_exported_session_steps_through_in_a_browser_with_no_network(tmp_path):
         page.screenshot(path=str(ARTIFACTS / "exported_session.png"), full_page=False)
         browser.close()
     assert requests == [path.as_uri()], requests  # the file itself, nothing else
+
+
+NO_DOT_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+               "import os\n"
+               "os.environ['HANDOFF_NB_DOT'] = '/nonexistent/dot'  # as in JupyterLite, Colab, VS Code\n"
+               "from handoff_nb.examples import customer_service\n"
+               "from handoff_nb.widgets import Stepper\n"
+               "Stepper(customer_service(), context={}, message='I was charged twice on my invoice')"}],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def test_graph_is_laid_out_in_the_browser_when_the_kernel_has_no_dot(lab):
+    body = json.dumps({"type": "notebook", "content": NO_DOT_NOTEBOOK}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/nodot.ipynb?token={TOKEN}", data=body,
+                                                  method="PUT", headers={"Content-Type": "application/json"}))
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((lab, "blob:", "data:")) else None)
+        page.goto(f"{lab}/lab/workspaces/nodot/tree/nodot.ipynb?reset&token={TOKEN}")
+        run_all_when_ready(page)
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        panel.locator(".hnb-graphview svg .node").first.wait_for(timeout=60000)
+        assert panel.locator(".hnb-graphview .node.hnb-active text").first.text_content() == "TriageAgent"
+        panel.locator("button.jupyter-button", has_text=re.compile(r"^\s*Send\s*$")).first.click()
+        page.wait_for_function("document.body.textContent.includes('Press Step')", timeout=30000)
+        panel.locator("button.jupyter-button", has_text=re.compile(r"^\s*Step\s*$")).first.click()
+        page.wait_for_function(
+            "(() => { const t = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .hnb-graphview .node.hnb-active text');"
+            " return t && t.textContent === 'BillingSpecialist'; })()", timeout=30000)
+        page.screenshot(path=str(ARTIFACTS / "graph_without_dot.png"), full_page=False)
+        browser.close()
+    assert outside == [], outside  # Graphviz came with the package, not from a CDN

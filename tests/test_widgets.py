@@ -276,3 +276,27 @@ def test_stop_cancels_the_call_keeps_the_step_interrupted_and_retry_works():
     assert "Stopped" in s.status.value and s.retry_button.layout.display == ""
     s.retry_button.click()  # runs here, to the end
     assert s.run.done and model.calls == 2 and s.run.steps[-1].decision == "final_output"
+
+
+def test_without_a_dot_binary_the_graph_is_sent_for_layout_in_the_browser(monkeypatch):
+    from handoff_nb.examples import customer_service
+    from handoff_nb.render import svg as svgmod
+    from handoff_nb.widgets import GraphView
+    monkeypatch.setenv("HANDOFF_NB_DOT", "/nonexistent/dot")
+    svgmod._render_cached.cache_clear()
+    g = GraphView(customer_service())
+    assert g.svg == "" and g.dot.startswith("digraph handoffs") and len(g.viz_js) > 1_000_000
+    import base64
+    assert base64.b64decode(g.viz_js[:200] + "=" * (-len(g.viz_js[:200]) % 4)).startswith(b"/*!")
+    assert "laid out in the browser" in g.static_svg()
+    monkeypatch.delenv("HANDOFF_NB_DOT")
+    with_dot = GraphView(customer_service())
+    assert with_dot.svg.startswith("<svg") and with_dot.viz_js == "" and with_dot.dot == ""
+
+
+def test_every_stepper_tab_has_a_title_and_content():
+    from handoff_nb.examples import customer_service
+    from handoff_nb.widgets.stepper import TABS
+    s = Stepper(customer_service())
+    assert len(s.tabs.children) == len(TABS) == 8
+    assert [s.tabs.get_title(i) for i in range(len(TABS))] == TABS

@@ -55,6 +55,23 @@ function fit(el, state) {
   el.dataset.scale = scale.toFixed(3);
 }
 
+// Graphviz compiled to WebAssembly (@viz-js/viz, vendored in the Python package): loaded once
+// per page from the widget's own data (no CDN), only when the kernel has no dot binary.
+async function layoutInBrowser(dot, b64) {
+  if (!globalThis.__hnbViz) {
+    globalThis.__hnbViz = (async () => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+      const mod = await import(url);
+      return mod.instance();
+    })();
+  }
+  const viz = await globalThis.__hnbViz;
+  const svg = viz.renderString(dot, { format: "svg" });
+  const start = svg.indexOf("<svg");
+  return start >= 0 ? svg.slice(start) : svg;
+}
+
 function render({ model, el }) {
   el.classList.add("hnb-graphview");
   const state = { zoom: 0 };
@@ -73,8 +90,18 @@ function render({ model, el }) {
   button("fit", "fit to width (labels stay readable)", () => { state.zoom = 0; });
   button("+", "zoom in", () => { state.zoom = current() * 1.25; });
   el.replaceChildren(bar, canvas);
-  const draw = () => {
-    canvas.innerHTML = model.get("svg");
+  const draw = async () => {
+    let svg = model.get("svg");
+    if (!svg && model.get("dot") && model.get("viz_js")) {  // no dot in the kernel: lay out here
+      canvas.textContent = "laying out the graph in the browser…";
+      try {
+        svg = await layoutInBrowser(model.get("dot"), model.get("viz_js"));
+      } catch (e) {
+        canvas.textContent = "could not lay out the graph in the browser: " + e;
+        return;
+      }
+    }
+    canvas.innerHTML = svg;
     apply(canvas, model.get("highlight"));
     fit(el, state);
   };

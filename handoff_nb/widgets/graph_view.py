@@ -12,7 +12,7 @@ import traitlets
 from ..render.dot import (COLORS, STEP_SLOT, GraphModel, apply_run, graph_dot, graph_model,
                           highlight_state)
 from ..render.html import esc, svg_img, wrap
-from ..render.svg import DotUnavailable, render_svg
+from ..render.svg import DotUnavailable, RenderFailed, render_svg
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -22,6 +22,10 @@ class GraphView(anywidget.AnyWidget):
     _css = _HERE / "graph_view.css"
     svg = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.Dict({}).tag(sync=True)
+    dot = traitlets.Unicode("").tag(sync=True)
+    """The DOT source, laid out in the browser when the kernel has no ``dot`` binary."""
+    viz_js = traitlets.Unicode("").tag(sync=True)
+    """Base64 of the vendored WebAssembly Graphviz (@viz-js/viz), sent only in that case."""
 
     def __init__(self, agent: Any, run: Any = None, **kwargs: Any) -> None:
         from ..sdk import maybe_from_sdk
@@ -29,11 +33,14 @@ class GraphView(anywidget.AnyWidget):
         self.agent = agent
         self.model: GraphModel = graph_model(agent)
         source = graph_dot(self.model, static_highlight=False, cues=False)
+        dot = viz = ""
         try:
             svg = render_svg(source)
-        except DotUnavailable as e:  # also RenderFailed: dot errors and timeouts
+        except RenderFailed as e:  # dot ran and failed or timed out: show why, and the source
             svg = f'<div>{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
-        super().__init__(svg=svg, **kwargs)
+        except DotUnavailable:  # no dot here (JupyterLite, Colab, VS Code...): lay out in the browser
+            svg, dot, viz = "", source, _viz_js()
+        super().__init__(svg=svg, dot=dot, viz_js=viz, **kwargs)
         self.show(run)
 
     def show(self, run: Any) -> None:
@@ -47,6 +54,9 @@ class GraphView(anywidget.AnyWidget):
 
     def static_svg(self) -> str:
         """The SVG with the current highlight baked into attributes (for static viewers)."""
+        if not self.svg and self.dot:  # laid out in the browser: static viewers get the source
+            return (f'<svg xmlns="http://www.w3.org/2000/svg" width="480" height="40"><text x="4" y="24" '
+                    f'font-size="13">graph laid out in the browser (no dot in the kernel)</text></svg>')
         return bake_highlight(self.svg, self.highlight)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -93,3 +103,14 @@ def bake_highlight(svg: str, highlight: dict[str, Any]) -> str:
                 f">{STEP_SLOT}<", f">step {', '.join(str(s) for s in steps)}<", 1)
             svg = svg[:span[0]] + part + svg[span[1]:]
     return svg
+
+
+_VIZ_CACHE: list[str] = []
+
+
+def _viz_js() -> str:
+    """The vendored @viz-js/viz ES module (Graphviz as WebAssembly, MIT), base64-encoded."""
+    if not _VIZ_CACHE:
+        import base64
+        _VIZ_CACHE.append(base64.b64encode((_HERE / "vendor" / "viz.js").read_bytes()).decode("ascii"))
+    return _VIZ_CACHE[0]

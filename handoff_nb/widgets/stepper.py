@@ -74,7 +74,7 @@ class Stepper(W.VBox):
         self.transcript = W.HTML(layout=W.Layout(max_height="520px", overflow="auto"))
         self.step_picker = W.Dropdown(description="inspect", options=[("next request", -1)], value=-1,
                                       layout=W.Layout(width="320px"))
-        self.panes = {name: W.HTML() for name in TABS[:-1]}
+        self.panes = {name: W.HTML() for name in TABS[:-2]}  # the last two are forms
         self.edit_agent = W.Dropdown(description="agent", options=[(a.name, i) for i, a in enumerate(agent.walk())])
         self.edit_instructions = W.Textarea(layout=W.Layout(width="100%", height="120px"))
         self.edit_handoffs = W.VBox()
