@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 
-.PHONY: lab test setup system-deps bench clean
+.PHONY: lab test setup system-deps bench clean lite
 
 $(VENV)/.installed: pyproject.toml
 	@echo ">> [1/3] creating virtualenv $(VENV)"
@@ -38,6 +38,10 @@ test: setup
 	@echo ">> unit, widget and browser tests, then every notebook under nbval"
 	HANDOFF_NB_MODEL=offline $(PY) -m pytest tests notebooks --nbval-lax \
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
+
+# the course as a static JupyterLite site in build/lite (serve it: python -m http.server -d build/lite)
+lite: setup
+	$(PY) scripts/build_lite.py
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -18,6 +18,11 @@ async def maybe_await(value: Any) -> Any:
     return value
 
 
+import sys
+
+IN_BROWSER = sys.platform == "emscripten"
+"""Running in Pyodide (JupyterLite): one thread, the browser's event loop."""
+
 _bg_lock = threading.Lock()
 _bg_loop: asyncio.AbstractEventLoop | None = None
 _closers: dict[int, list[Callable[[], Awaitable[None]]]] = {}
@@ -102,6 +107,9 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     (so a step records itself as interrupted and its run stays usable), then re-raises
     KeyboardInterrupt. Nothing of an interrupted call resumes later.
     """
+    if IN_BROWSER:  # Pyodide (JupyterLite): no threads; JSPI suspends the caller instead
+        from pyodide.ffi import run_sync as _pyodide_run_sync  # type: ignore[import-not-found]
+        return _pyodide_run_sync(coro)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

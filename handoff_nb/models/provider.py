@@ -99,7 +99,7 @@ def show_info(text: str) -> None:
     """A one-line notice: a quiet info line in a Jupyter kernel, stderr elsewhere (scripts, CI)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
-    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+    if shell is not None and type(shell).__name__ in ("ZMQInteractiveShell", "Interpreter"):  # + Pyodide
         import html
 
         from IPython.display import display

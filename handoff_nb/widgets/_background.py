@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from .._util import _background_loop, run_sync
+from .._util import IN_BROWSER, _background_loop, run_sync
 
 
 def spawn(coro: Any, on_crash: Callable[[BaseException], None]) -> Any:
@@ -18,9 +18,14 @@ def spawn(coro: Any, on_crash: Callable[[BaseException], None]) -> Any:
     escapes ``coro`` on the background thread.
     """
     try:
-        asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
     except RuntimeError:
         return run_sync(coro)
+    if IN_BROWSER:  # Pyodide: no threads; the browser's loop runs the task between events
+        task = loop.create_task(coro)
+        task.add_done_callback(lambda t: on_crash(t.exception())
+                               if not t.cancelled() and t.exception() is not None else None)
+        return task
     future = asyncio.run_coroutine_threadsafe(coro, _background_loop())
 
     def report(f: Any) -> None:

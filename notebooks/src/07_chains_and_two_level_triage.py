@@ -19,11 +19,13 @@
 # handoff can hand off again: User → TriageAgent → BillingSpecialist → EscalationManager.
 
 # %%
-# In Google Colab, install handoff_nb first (anywhere else there is nothing to do here)
+# In Google Colab or in the browser (JupyterLite), install handoff_nb first; elsewhere nothing to do
 import sys
 if "google.colab" in sys.modules:
     # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
     # !apt-get -qq install -y graphviz > /dev/null
+elif sys.platform == "emscripten":  # JupyterLite: from the site's own wheels, no network
+    # %pip install -q handoff_nb[widgets]
 
 # %%
 # NBVAL_CHECK_OUTPUT

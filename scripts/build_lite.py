@@ -1,0 +1,139 @@
+"""Build build/lite/: the course as a static JupyterLite site (no server, no install, no network).
+
+    python scripts/build_lite.py            (make lite)
+
+Everything comes from the package registries, nothing from anywhere else, at build time or at run
+time:
+* JupyterLab-in-the-browser: ``jupyterlite-core`` and ``jupyterlite-pyodide-kernel`` (PyPI);
+* Pyodide's core (the Python interpreter compiled to WebAssembly): the ``pyodide`` package from
+  the npm registry, at the version the kernel expects. Its ``pyodide-lock.json`` lists packages
+  that npm does not carry; we keep only micropip and packaging, placed next to it from PyPI (with
+  their real sha256), so every other package comes from the site's own wheel index;
+* the wheels the notebooks need, resolved by pip for Pyodide's platform
+  (``pyemscripten_2026_0_wasm32``, Python 3.14) from PyPI -- pure wheels, and ``pydantic-core``'s
+  WebAssembly wheel -- plus handoff_nb's own wheel, served by the site (``disablePyPIFallback``);
+* the widget front-ends (ipywidgets, anywidget) from their Python packages' lab extensions.
+
+The notebooks' first cell installs handoff_nb with ``%pip`` from those wheels when it runs in
+Pyodide. Graphs are laid out in the browser by the vendored WebAssembly Graphviz.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "build" / "lite"
+CACHE = ROOT / "build" / "lite-cache"
+PYODIDE_VERSION = "314.0.6"  # jupyterlite_pyodide_kernel.constants.PYODIDE_VERSION
+PLATFORM = ["--platform", "pyemscripten_2026_0_wasm32", "--platform", "any", "--python-version", "3.14",
+            "--implementation", "cp", "--abi", "cp314", "--abi", "none", "--abi", "abi3"]
+KEEP_IN_LOCK = ("micropip", "packaging")
+# provided by the Pyodide kernel itself (stubs), never from PyPI
+SKIP_WHEELS = ("widgetsnbextension",)
+
+
+def run(*cmd: str, cwd: Path | None = None) -> None:
+    print(">>", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=cwd)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pyodide_dist() -> Path:
+    """Pyodide's core from the npm registry, with a lock file that only names files we ship."""
+    dist = CACHE / f"pyodide-{PYODIDE_VERSION}"
+    if (dist / ".handoff_nb-ready").exists():
+        return dist
+    CACHE.mkdir(parents=True, exist_ok=True)
+    run("npm", "pack", f"pyodide@{PYODIDE_VERSION}", "--silent", cwd=CACHE)
+    with tarfile.open(CACHE / f"pyodide-{PYODIDE_VERSION}.tgz") as tar:
+        tar.extractall(CACHE / "npm", filter="data")
+    shutil.rmtree(dist, ignore_errors=True)
+    shutil.copytree(CACHE / "npm" / "package", dist)
+    lock = json.loads((dist / "pyodide-lock.json").read_text())
+    kept = {}
+    for name in KEEP_IN_LOCK:
+        entry = lock["packages"][name]
+        version = entry["version"]
+        run(sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-q",
+            *PLATFORM, f"{name}=={version}", "-d", str(dist))
+        wheel = next(dist.glob(f"{name}-{version}-*.whl"))
+        kept[name] = {**entry, "file_name": wheel.name, "sha256": sha256(wheel)}
+    lock["packages"] = kept
+    (dist / "pyodide-lock.json").write_text(json.dumps(lock, indent=1))
+    (dist / ".handoff_nb-ready").write_text("the lock names only files shipped here\n")
+    return dist
+
+
+def pyodide_tarball(dist: Path) -> Path:
+    """The layout jupyter lite expects of a Pyodide distribution: a tarball with pyodide/ at top."""
+    tarball = CACHE / f"pyodide-{PYODIDE_VERSION}.tar.bz2"
+    with tarfile.open(tarball, "w:bz2") as tar:
+        tar.add(dist, arcname="pyodide", filter=lambda t: None if t.name.endswith(".handoff_nb-ready") else t)
+    return tarball
+
+
+def wheels() -> list[Path]:
+    """handoff_nb's wheel and every wheel it needs in Pyodide, resolved by pip from PyPI."""
+    folder = CACHE / "wheels"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(folder))
+    ours = next(folder.glob("handoff_nb-*.whl"))
+    run(sys.executable, "-m", "pip", "download", "--only-binary=:all:", "-q", *PLATFORM,
+        "-d", str(folder), f"{ours}[widgets]")
+    for skip in SKIP_WHEELS:
+        for w in folder.glob(f"{skip}-*.whl"):
+            w.unlink()
+    return sorted(folder.glob("*.whl"))
+
+
+def main() -> None:
+    dist = pyodide_tarball(pyodide_dist())
+    whls = wheels()
+    lite_dir = CACHE / "lite-dir"
+    shutil.rmtree(lite_dir, ignore_errors=True)
+    lite_dir.mkdir(parents=True)
+    (lite_dir / "jupyter-lite.json").write_text(json.dumps({
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "handoff_nb course",
+            "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {
+                "disablePyPIFallback": True}}}}, indent=1))
+    contents = CACHE / "contents"
+    shutil.rmtree(contents, ignore_errors=True)
+    (contents / "notebooks").mkdir(parents=True)
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy(nb, contents / "notebooks" / nb.name)
+    shutil.copytree(ROOT / "notebooks" / "cassettes", contents / "notebooks" / "cassettes")
+    shutil.rmtree(OUT, ignore_errors=True)
+    run(sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir),
+        "--contents", str(contents), "--pyodide", str(dist), "--output-dir", str(OUT),
+        *[arg for w in whls for arg in ("--piplite-wheels", str(w))])
+    # the kernel must load Pyodide from the site (not its CDN default) and never reach PyPI
+    config_path = OUT / "jupyter-lite.json"
+    config = json.loads(config_path.read_text())
+    plugin = config["jupyter-config-data"].setdefault("litePluginSettings", {}).setdefault(
+        "@jupyterlite/pyodide-kernel-extension:kernel", {})
+    mjs = OUT / "static" / "pyodide" / "pyodide.mjs"
+    if not mjs.exists():
+        raise SystemExit(f"no Pyodide in the site ({mjs} missing)")
+    plugin["pyodideUrl"] = "./static/pyodide/pyodide.mjs"
+    plugin["disablePyPIFallback"] = True
+    config["jupyter-config-data"]["exposeAppInBrowser"] = True  # window.jupyterapp, for the browser test
+    config_path.write_text(json.dumps(config, indent=2))
+    size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
+    print(f">> build/lite: {size / 1e6:.1f} MB; serve it with: python -m http.server -d build/lite 8000")
+
+
+if __name__ == "__main__":
+    main()
