@@ -107,7 +107,7 @@ class OpenAIChatModel:
 
     def payload(self, request: ModelRequest) -> dict[str, Any]:
         """The exact body this model sends for ``request`` (the Request tab shows it)."""
-        body = request.chat_payload(self.model, merge_extra_body=False)
+        body = self._body(request)
         if request.model_settings.extra_body:
             body["extra_body"] = request.model_settings.extra_body
         return body
@@ -116,8 +116,18 @@ class OpenAIChatModel:
         body = self.payload(request)
         client = self._client_for_loop()
         async with self._errors():
-            completion = await client.chat.completions.create(**body)
-        return replace(self._to_response(completion), sent=self._sent(body))
+            answer = await self._create(client, body)
+        return replace(self._parse(answer), sent=self._sent(body))
+
+    # -- what differs between the two OpenAI APIs (OpenAIResponsesModel overrides these) --------
+    def _body(self, request: ModelRequest) -> dict[str, Any]:
+        return request.chat_payload(self.model, merge_extra_body=False)
+
+    async def _create(self, client: Any, body: dict[str, Any]) -> Any:
+        return await client.chat.completions.create(**body)
+
+    def _parse(self, completion: Any) -> ModelResponse:
+        return self._to_response(completion)
 
     @contextlib.asynccontextmanager
     async def _errors(self) -> AsyncIterator[None]:

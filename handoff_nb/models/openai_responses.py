@@ -22,18 +22,11 @@ from .openai_chat import OpenAIChatModel
 class OpenAIResponsesModel(OpenAIChatModel):
     api = "responses"
 
-    def payload(self, request: ModelRequest) -> dict[str, Any]:
-        body = request.responses_payload(self.model)
-        if request.model_settings.extra_body:
-            body["extra_body"] = request.model_settings.extra_body
-        return body
+    def _body(self, request: ModelRequest) -> dict[str, Any]:
+        return request.responses_payload(self.model)
 
-    async def get_response(self, request: ModelRequest) -> ModelResponse:
-        body = self.payload(request)
-        client = self._client_for_loop()
-        async with self._errors():
-            response = await client.responses.create(**body)
-        return replace(self._parse(response), sent=self._sent(body))
+    async def _create(self, client: Any, body: dict[str, Any]) -> Any:
+        return await client.responses.create(**body)
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
         body = {**self.payload(request), "stream": True}
