@@ -132,7 +132,8 @@ def test_stepper_in_jupyterlab(lab):
         if no_news.count():
             no_news.first.click()
         page.get_by_role("tab", name="History passed").click()
-        picked = page.locator(".widget-dropdown select").first.evaluate("e => e.options[e.selectedIndex].text")
+        inspect = page.locator(".widget-dropdown", has=page.locator("label", has_text="inspect")).first
+        picked = inspect.locator("select").evaluate("e => e.options[e.selectedIndex].text")
         assert picked.replace("\xa0", " ") == "step 1: BillingSpecialist · handoff"
         page.wait_for_timeout(1200)
         page.screenshot(path=str(ARTIFACTS / "stepper.png"), full_page=False)
