@@ -30,6 +30,20 @@ def history(n: int) -> list[dict]:
     return items + [{"role": "user", "content": "last question"}]
 
 
+def per_size(run, reps: int) -> dict[int, float]:
+    """Mean seconds per ``await run(history)`` for each history size."""
+    async def go():
+        out = {}
+        for n in SIZES:
+            items = history(n)
+            t = time.perf_counter()
+            for _ in range(reps):
+                await run(items)
+            out[n] = (time.perf_counter() - t) / reps
+        return out
+    return asyncio.run(go())
+
+
 def ours(reps: int) -> dict[int, float]:
     import handoff_nb as hn
     from handoff_nb.models.interface import ModelResponse
@@ -41,16 +55,7 @@ def ours(reps: int) -> dict[int, float]:
     agent = hn.Agent(name="A", instructions="answer")
     cfg = hn.RunConfig(model=Canned())
 
-    async def go():
-        out = {}
-        for n in SIZES:
-            items = history(n)
-            t = time.perf_counter()
-            for _ in range(reps):
-                await hn.Runner.run(agent, items, run_config=cfg)
-            out[n] = (time.perf_counter() - t) / reps
-        return out
-    return asyncio.run(go())
+    return per_size(lambda items: hn.Runner.run(agent, items, run_config=cfg), reps)
 
 
 def theirs(reps: int) -> dict[int, float] | None:
@@ -77,16 +82,7 @@ def theirs(reps: int) -> dict[int, float] | None:
     agent = sdk.Agent(name="A", instructions="answer")
     cfg = sdk.RunConfig(model=Canned(), tracing_disabled=True)
 
-    async def go():
-        out = {}
-        for n in SIZES:
-            items = history(n)
-            t = time.perf_counter()
-            for _ in range(reps):
-                await sdk.Runner.run(agent, items, run_config=cfg)
-            out[n] = (time.perf_counter() - t) / reps
-        return out
-    return asyncio.run(go())
+    return per_size(lambda items: sdk.Runner.run(agent, items, run_config=cfg), reps)
 
 
 LONG_RUN = r"""

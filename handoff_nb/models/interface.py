@@ -162,6 +162,11 @@ def model_label(model: Any) -> str:
     return str(getattr(model, "model", None) or getattr(model, "name", None) or type(model).__name__)
 
 
+def _output_text(output: Any) -> str:
+    """A tool output as the string both OpenAI APIs expect."""
+    return output if isinstance(output, str) else json.dumps(output)
+
+
 def to_responses_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Input items in the Responses API's shape (messages with text content, calls, outputs)."""
     from ..items import content_text
@@ -172,9 +177,8 @@ def to_responses_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append({"type": "function_call", "call_id": item["call_id"], "name": item["name"],
                         "arguments": item.get("arguments") or "{}"})
         elif kind == "function_call_output":
-            o = item.get("output")
             out.append({"type": "function_call_output", "call_id": item["call_id"],
-                        "output": o if isinstance(o, str) else json.dumps(o)})
+                        "output": _output_text(item.get("output"))})
         elif "role" in item:
             out.append({"role": item["role"], "content": content_text(item)})
         else:
@@ -208,6 +212,7 @@ def from_chat_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list
 
 
 def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from ..items import content_text
     messages: list[dict[str, Any]] = []
     if system_prompt:
         messages.append({"role": "system", "content": system_prompt})
@@ -222,11 +227,9 @@ def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[di
             else:
                 messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
         elif kind == "function_call_output":
-            out = item.get("output")
             messages.append({"role": "tool", "tool_call_id": item["call_id"],
-                             "content": out if isinstance(out, str) else json.dumps(out)})
+                             "content": _output_text(item.get("output"))})
         elif "role" in item:
-            from ..items import content_text
             messages.append({"role": item["role"], "content": content_text(item)})
         else:
             raise ValueError(f"cannot map input item to a chat message: {item!r}")
