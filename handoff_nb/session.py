@@ -122,7 +122,7 @@ def _restore_value(value: Any) -> Any:
 
 
 def load(path: Any, agents: Any) -> Any:
-    from .context import RunContextWrapper, Usage
+    from .context import Usage
     from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
                         ToolCallOutputItem)
     from .model_settings import ModelSettings

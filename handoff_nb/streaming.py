@@ -23,7 +23,7 @@ from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, Ru
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
-    from .models.interface import ModelRequest, ModelResponse
+    from .models.interface import ModelRequest
     from .result import RunResult
     from .run import Run
 

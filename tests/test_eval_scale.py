@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from handoff_nb import Agent, ModelResponse, RunConfig, handoff
+from handoff_nb import Agent, ModelResponse, handoff
 from handoff_nb.eval import evaluate_routing, wilson
 from handoff_nb.models.openai_chat import OpenAIChatModel
 from handoff_nb.testing import FakeOpenAIServer, reply, status

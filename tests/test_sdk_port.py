@@ -11,13 +11,12 @@ import pathlib
 import subprocess
 import sys
 import tarfile
-import warnings
 
 import pytest
 from pydantic import BaseModel
 
 import handoff_nb as hn
-from handoff_nb import (Agent, AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunConfig,
+from handoff_nb import (Agent, RawResponsesStreamEvent, RunConfig,
                         RunItemStreamEvent, Runner, UserError, handoff)
 from handoff_nb.models.openai_chat import OpenAIChatModel
 from handoff_nb.models.scripted import Reply, ScriptedModel, call_tool, handoff_to, say

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from handoff_nb import Agent, RunConfig, Runner, UserError, function_tool, handoff
+from handoff_nb import Agent, RunConfig, Runner, UserError, function_tool
 from handoff_nb.examples import customer_service
-from handoff_nb.models.scripted import ScriptedModel, call_tool, handoff_to, say
+from handoff_nb.models.scripted import ScriptedModel, call_tool, say
 from handoff_nb.run import Run
 from handoff_nb.timetravel import what_changed_html
 

@@ -55,8 +55,8 @@ class GraphView(anywidget.AnyWidget):
     def static_svg(self) -> str:
         """The SVG with the current highlight baked into attributes (for static viewers)."""
         if not self.svg and self.dot:  # laid out in the browser: static viewers get the source
-            return (f'<svg xmlns="http://www.w3.org/2000/svg" width="480" height="40"><text x="4" y="24" '
-                    f'font-size="13">graph laid out in the browser (no dot in the kernel)</text></svg>')
+            return ('<svg xmlns="http://www.w3.org/2000/svg" width="480" height="40"><text x="4" y="24" '
+                    'font-size="13">graph laid out in the browser (no dot in the kernel)</text></svg>')
         return bake_highlight(self.svg, self.highlight)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

@@ -414,11 +414,14 @@ class Stepper(W.VBox):
     def _all_runs(self) -> list[Run]:
         return self.turns + ([self.run] if self.run is not None else [])
 
+    def _transcript_html(self, empty: str) -> str:
+        """Every turn of the conversation, or ``empty`` (plain text) before the first message."""
+        return ("".join(_turn_html(r, i) for i, r in enumerate(self._all_runs()))
+                or f'<div class="hnb-muted">{_html.escape(empty)}</div>')
+
     def _render(self, message: str | None = None) -> None:
-        runs = self._all_runs()
         self.graph.show(self.run)
-        self.transcript.value = wrap("".join(_turn_html(r, i) for i, r in enumerate(runs))
-                                     or '<div class="hnb-muted">Send a message to start.</div>')
+        self.transcript.value = wrap(self._transcript_html("Send a message to start."))
         steps = self.run.steps if self.run is not None else []
         options = [(f"step {s.index}: {s.agent.name} · {s.decision}", s.index) for s in steps]
         if self.run is not None and not self.run.done:
@@ -487,12 +490,10 @@ class Stepper(W.VBox):
     # -- static view ---------------------------------------------------------------------------
     def snapshot_html(self) -> str:
         """Graph (highlight baked in), transcript and the inspected step's prompt and tools."""
-        runs = self._all_runs()
         step = self.selected_step()
         body = [f'<div class="hnb-graph">{svg_img(self.graph.static_svg())}</div>',
                 "<div class='hnb-h'>Transcript</div>",
-                "".join(_turn_html(r, i) for i, r in enumerate(runs))
-                or '<div class="hnb-muted">No message sent yet: run the notebook and press Send.</div>']
+                self._transcript_html("No message sent yet: run the notebook and press Send.")]
         if step is not None and step.request is not None:
             body += [prompt_html(step.request), tools_html(step.request)]
         return wrap("".join(body))
