@@ -187,9 +187,7 @@ class OpenAIChatModel:
         for _i, c in sorted(calls.items()):
             output.append({"type": "function_call", "call_id": c["call_id"], "name": c["name"],
                            "arguments": c["arguments"].strip() or "{}"})
-        u = Usage(requests=1, input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-                  output_tokens=getattr(usage, "completion_tokens", 0) or 0,
-                  total_tokens=getattr(usage, "total_tokens", 0) or 0) if usage else Usage(requests=1)
+        u = usage_of(usage, "prompt_tokens", "completion_tokens")
         yield "response", ModelResponse(output=output, usage=u, model_name=model_name or self.model,
                                         response_id=response_id, sent=self._sent(body))
 
@@ -222,13 +220,20 @@ class OpenAIChatModel:
             fn = call.function
             output.append({"type": "function_call", "call_id": call.id, "name": fn.name,
                            "arguments": (fn.arguments or "").strip() or "{}"})
-        u = completion.usage
-        usage = Usage(requests=1, input_tokens=getattr(u, "prompt_tokens", 0) or 0,
-                      output_tokens=getattr(u, "completion_tokens", 0) or 0,
-                      total_tokens=getattr(u, "total_tokens", 0) or 0) if u else Usage(requests=1)
+        usage = usage_of(completion.usage, "prompt_tokens", "completion_tokens")
         return ModelResponse(output=output, usage=usage,
                              model_name=getattr(completion, "model", None) or self.model,
                              response_id=getattr(completion, "id", None))
+
+
+def usage_of(reported: Any, input_field: str, output_field: str) -> Usage:
+    """One request's :class:`Usage` from the usage object a server reported (it may be missing
+    or leave fields out); the two OpenAI APIs name the token counts differently."""
+    if not reported:
+        return Usage(requests=1)
+    return Usage(requests=1, input_tokens=getattr(reported, input_field, 0) or 0,
+                 output_tokens=getattr(reported, output_field, 0) or 0,
+                 total_tokens=getattr(reported, "total_tokens", 0) or 0)
 
 
 MAX_ERROR_CHARS = 4000

@@ -14,9 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-from ..context import Usage
 from .interface import ModelRequest, ModelResponse
-from .openai_chat import OpenAIChatModel
+from .openai_chat import OpenAIChatModel, usage_of
 
 
 class OpenAIResponsesModel(OpenAIChatModel):
@@ -64,10 +63,7 @@ class OpenAIResponsesModel(OpenAIChatModel):
             elif kind == "function_call":
                 output.append({"type": "function_call", "call_id": item.call_id, "name": item.name,
                                "arguments": (item.arguments or "").strip() or "{}"})
-        u = getattr(response, "usage", None)
-        usage = Usage(requests=1, input_tokens=getattr(u, "input_tokens", 0) or 0,
-                      output_tokens=getattr(u, "output_tokens", 0) or 0,
-                      total_tokens=getattr(u, "total_tokens", 0) or 0) if u else Usage(requests=1)
+        usage = usage_of(getattr(response, "usage", None), "input_tokens", "output_tokens")
         return ModelResponse(output=output, usage=usage,
                              model_name=getattr(response, "model", None) or self.model,
                              response_id=getattr(response, "id", None))

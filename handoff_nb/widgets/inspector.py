@@ -10,9 +10,10 @@ from ..agent import Agent
 from ..render.html import preview_problem_html, prompt_html, svg_img, tools_html, wrap
 from ..run import RunConfig, preview_request
 from .graph_view import GraphView
+from ._static import StaticSnapshot
 
 
-class Inspector(W.VBox):
+class Inspector(StaticSnapshot, W.VBox):
     def __init__(self, agent: Agent, context: Any = None, run_config: RunConfig | None = None):
         from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
@@ -49,9 +50,9 @@ class Inspector(W.VBox):
         except ImportError:  # pragma: no cover
             self.extra.value = ""
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = f"Inspector({self.agent.name!r})"
-        data["text/html"] = wrap(svg_img(self.graph.static_svg())) + self.prompt.value + self.tools.value
-        return bundle
+    def __repr__(self) -> str:
+        return f"Inspector({self.agent.name!r})"
+
+    def snapshot_html(self) -> str:
+        """Graph (highlight baked in), the system prompt and the tool schemas."""
+        return wrap(svg_img(self.graph.static_svg())) + self.prompt.value + self.tools.value

@@ -16,11 +16,12 @@ from ..agent import Agent
 from .._util import run_sync
 from ..eval import RoutingReport, VariantComparison, aevaluate_routing, load_cases
 from ._background import spawn
+from ._static import StaticSnapshot
 from ..handoffs import Handoff, handoff
 from .stepper import Stepper
 
 
-class Playground(W.VBox):
+class Playground(StaticSnapshot, W.VBox):
     def __init__(self, agent: Agent, cases: Any, model: Any = None, concurrency: int = 8):
         from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
@@ -106,13 +107,6 @@ class Playground(W.VBox):
                     f"<pre>{html.escape(self.instructions.value)}</pre>"
                     f"<table><tr><th>handoff</th><th>label</th><th>tool description</th></tr>{rows}</table>"
                     f"{report}")
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = repr(self)
-        data["text/html"] = self.snapshot_html()
-        return bundle
 
     def _report_crash(self, error: BaseException) -> None:
         self.run_button.disabled = False

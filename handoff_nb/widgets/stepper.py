@@ -16,6 +16,7 @@ import ipywidgets as W
 
 from .._util import run_sync
 from ._background import spawn
+from ._static import StaticSnapshot
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
 from ..render.html import (preview_problem_html, context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
@@ -26,7 +27,7 @@ from .graph_view import GraphView
 TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit", "What if"]
 
 
-class Stepper(W.VBox):
+class Stepper(StaticSnapshot, W.VBox):
     """``Stepper(agent, context=None, model=None)``: Send, Step, Run, Back, Reset (and Retry after
     an error). ``model`` overrides every agent's model (``RunConfig(model=...)``)."""
 
@@ -503,13 +504,6 @@ class Stepper(W.VBox):
         if not runs:
             return f"Stepper({self.agent.name!r}: no message yet)"
         return f"Stepper({self.agent.name!r})\n" + "\n".join(transcript_text(r) for r in runs)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        data["text/plain"] = repr(self)
-        data["text/html"] = self.snapshot_html()
-        return bundle
 
 
 def _pretty(value: Any) -> str:
