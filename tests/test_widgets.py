@@ -176,6 +176,10 @@ def test_inspector_shows_prompt_tools_without_running(seed):
     ins.picker.value = [a.name for a in seed.triage_agent.walk()].index("BillingSpecialist")
     assert "escalate_to_manager" in ins.tools.value and "billing specialist" in ins.prompt.value
     assert ins.graph.highlight["active"] == ins.graph.model.agent_ids[id(seed.billing_agent)]
+    data = ins._repr_mimebundle_()
+    data = data[0] if isinstance(data, tuple) else data
+    assert data["text/plain"] == "Inspector('TriageAgent')"
+    assert "escalate_to_manager" in data["text/html"] and "data:image/svg+xml" in data["text/html"]
 
 
 def test_enter_in_the_message_box_sends_and_the_click_after_it_adds_nothing():
