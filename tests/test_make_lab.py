@@ -1,9 +1,13 @@
-"""`make lab` reaches a running JupyterLab, also as root (CI runs as root), on the port asked for."""
+"""`make lab` reaches a running JupyterLab, also as root (CI runs as root), on the port asked for,
+with only the lessons' lab extensions (no JupyterLite kernel: make lite keeps it in
+build/venv-lite) and no news toast over the notebook."""
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -33,7 +37,7 @@ def test_make_lab_starts_jupyterlab(tmp_path):
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
     proc = subprocess.Popen(
         ["make", "-s", "lab", f"VENV={venv}", f"PORT={port}",
-         "LAB_ARGS=--no-browser --IdentityProvider.token=t --LabApp.news_url="],
+         "LAB_ARGS=--no-browser --IdentityProvider.token=t"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(120):
@@ -50,6 +54,14 @@ def test_make_lab_starts_jupyterlab(tmp_path):
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/lab/tree/notebooks/00_start_here.ipynb?token=t",
                                       timeout=10).read().decode()
         assert "JupyterLab" in page
+        config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                      page, re.S).group(1))
+        extensions = [e["name"] for e in config.get("federated_extensions", [])]
+        assert "@jupyter-widgets/jupyterlab-manager" in extensions and "anywidget" in extensions, extensions
+        # the Pyodide kernel's extension logs "Shared module @jupyterlite/services doesn't exist"
+        assert not [e for e in extensions if "jupyterlite" in e], extensions
+        # the "official Jupyter news?" toast covers the Stepper's tabs
+        assert "@jupyterlab/apputils-extension:announcements" in config.get("disabledExtensions", []), config
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
