@@ -53,13 +53,16 @@ def format_cost(dollars: float | None) -> str:
     return f"${dollars:.4f}" if dollars < 1 else f"${dollars:.2f}"
 
 
-def step_meta(step: Any) -> str:
-    """"412 in / 38 out tokens · 0.84 s · $0.0014" for a step (tokens only for unknown models)."""
+def step_meta(step: Any, *, timing: bool = True) -> str:
+    """"412 in / 38 out tokens · 0.84 s · $0.0014" for a step (tokens only for unknown models).
+
+    ``timing=False`` leaves out the wall-clock duration: static reprs (saved notebook outputs,
+    snapshots that tests compare) must be the same on every run and machine."""
     u = step.usage
     parts = []
     if u is not None and (u.input_tokens or u.output_tokens):
         parts.append(f"{u.input_tokens} in / {u.output_tokens} out tokens")
-    if step.duration_s:
+    if timing and step.duration_s:
         parts.append(f"{step.duration_s:.2f} s")
     c = cost(step.model_name, u)
     if c is not None:
@@ -67,8 +70,10 @@ def step_meta(step: Any) -> str:
     return " · ".join(parts)
 
 
-def run_meta(run: Any) -> str:
-    """Totals of a run: model calls, tokens, time and cost (said plainly when unknown)."""
+def run_meta(run: Any, *, timing: bool = True) -> str:
+    """Totals of a run: model calls, tokens, time and cost (said plainly when unknown).
+
+    ``timing=False`` leaves out the wall-clock total (see :func:`step_meta`)."""
     steps = [s for s in run.steps if s.response is not None]
     tin = sum(s.usage.input_tokens for s in steps)
     tout = sum(s.usage.output_tokens for s in steps)
@@ -76,7 +81,9 @@ def run_meta(run: Any) -> str:
     costs = [cost(s.model_name, s.usage) for s in steps]
     known = [c for c in costs if c is not None]
     models = sorted({s.model_name for s in steps if s.model_name})
-    text = f"{len(steps)} model call{'s' if len(steps) != 1 else ''} · {tin} in / {tout} out tokens · {secs:.2f} s"
+    text = f"{len(steps)} model call{'s' if len(steps) != 1 else ''} · {tin} in / {tout} out tokens"
+    if timing:
+        text += f" · {secs:.2f} s"
     if known and len(known) == len(costs):
         text += f" · {format_cost(sum(known))}"
     elif tin or tout:

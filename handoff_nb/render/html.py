@@ -190,7 +190,7 @@ def _turn(kind: str, who: str, body: str) -> str:
     return (f'<div class="hnb-turn hnb-{kind}"><div class="hnb-who">{esc(who)}</div>{body}</div>')
 
 
-def transcript_html(run: Run | RunResult, *, new_input_only: bool = False) -> str:
+def transcript_html(run: Run | RunResult, *, new_input_only: bool = False, timing: bool = True) -> str:
     """User messages, assistant text, tool calls and outputs, handoffs and errors, in order.
 
     ``new_input_only``: show only the input after the last non-user item (a continued
@@ -214,7 +214,7 @@ def transcript_html(run: Run | RunResult, *, new_input_only: bool = False) -> st
         if step.edited:
             out.append(f'<div style="font-size:11px;margin:4px 0 0 2px;color:#b45309">✎ step {step.index} '
                        f'edited: {esc(", ".join(step.edited))}</div>')
-        meta = step_meta(step)
+        meta = step_meta(step, timing=timing)
         if meta:
             out.append(f'<div class="hnb-muted" style="font-size:11px;margin:4px 0 0 2px">'
                        f'step {step.index} · {esc(step.model_name or "model")} · {esc(meta)}</div>')

@@ -82,14 +82,14 @@ def run_bundle(run: Run) -> dict[str, str]:
     from ..pricing import run_meta
     trace_text, trace_html = _trace_line(run)
     text = repr(run) + "\n" + trace_text + transcript_text(run)
-    totals = f'<div class="hnb-muted">{esc(run_meta(run))}</div>'
+    totals = f'<div class="hnb-muted">{esc(run_meta(run, timing=False))}</div>'
     return {"text/plain": text,
             "text/html": wrap(trace_html + totals + graph_html(run.starting_agent, run)
-                              + transcript_html(run))}
+                              + transcript_html(run, timing=False))}
 
 
 def result_bundle(result: RunResult) -> dict[str, str]:
     from ..pricing import run_meta
-    totals = f'<div class="hnb-muted">{esc(run_meta(result))}</div>'
+    totals = f'<div class="hnb-muted">{esc(run_meta(result, timing=False))}</div>'
     return {"text/plain": repr(result),
-            "text/html": wrap(totals + graph_html(result.starting_agent, result) + transcript_html(result))}
+            "text/html": wrap(totals + graph_html(result.starting_agent, result) + transcript_html(result, timing=False))}
