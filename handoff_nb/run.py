@@ -505,10 +505,12 @@ class Run:
         return save(self, path)
 
     @classmethod
-    def load(cls, path: Any, agents: Agent) -> Run:
-        """A saved session re-bound to ``agents`` (the entry agent of the same graph)."""
+    def load(cls, path: Any, agents: Agent, *, run_config: RunConfig | None = None) -> Run:
+        """A saved session re-bound to ``agents`` (the entry agent of the same graph). It goes on
+        with ``run_config`` when given, else on the model it was recorded with when the file can
+        bring it back; ``run.continues_on`` (and the repr) says which."""
         from .session import load
-        return load(path, agents)
+        return load(path, agents, run_config)
 
     def to_html(self, path: Any = None) -> str:
         """One self-contained HTML file of this session (no kernel, no network); returns it."""
@@ -517,7 +519,9 @@ class Run:
 
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.current_agent.name!r}"
-        return f"Run({len(self.steps)} steps, {state}, path={' -> '.join(self.agent_path)})"
+        loaded = getattr(self, "continues_on", None)  # a loaded session (handoff_nb.session)
+        more = f", loaded, continues on {loaded}" if loaded else ""
+        return f"Run({len(self.steps)} steps, {state}, path={' -> '.join(self.agent_path)}{more})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .render.mime import run_bundle
