@@ -108,8 +108,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     KeyboardInterrupt. Nothing of an interrupted call resumes later.
     """
     if IN_BROWSER:  # Pyodide (JupyterLite): no threads; JSPI suspends the caller instead
-        from pyodide.ffi import run_sync as _pyodide_run_sync  # type: ignore[import-not-found]
-        return _pyodide_run_sync(coro)
+        return _run_in_browser(coro)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -133,6 +132,43 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
             raise errors[0]
         return result[0]
     return _run_on_background(coro)
+
+
+async def _outcome(coro: Coroutine[Any, Any, T]) -> tuple[bool, Any]:
+    """``(True, value)`` or ``(False, exception)``: nothing escapes, so nothing is reported twice."""
+    try:
+        return True, await coro
+    except BaseException as e:  # re-raised by the caller of run_sync
+        return False, e
+
+
+def _run_in_browser(coro: Coroutine[Any, Any, T]) -> T:
+    """Pyodide: suspend the caller with JSPI (``pyodide.ffi.run_sync``) while the browser's loop
+    runs ``coro``. Pyodide reports an exception that escapes the awaited coroutine as uncaught
+    even when our caller catches it, so the coroutine's outcome comes back as a value and is
+    raised here, in the caller only. Outside a JSPI entry (a synchronous callback) a coroutine
+    that never waits for anything (e.g. building a request) is driven to its end right here."""
+    from pyodide.ffi import can_run_sync, run_sync as _pyodide_run_sync  # type: ignore[import-not-found]
+    if can_run_sync():
+        ok, value = _pyodide_run_sync(_outcome(coro))
+        if ok:
+            return value
+        raise value
+    return drive(coro)
+
+
+def drive(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never awaits a real future (only bare yields, e.g. ``sleep(0)``) to its
+    end without an event loop; a coroutine that does wait raises RuntimeError (closed first)."""
+    try:
+        while True:
+            if coro.send(None) is not None:
+                break
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("this needs the event loop, but it was called from a synchronous callback "
+                       "in the browser: schedule it as a task (handoff_nb.widgets._background.in_task)")
 
 
 def _run_here(coro: Coroutine[Any, Any, T]) -> T:

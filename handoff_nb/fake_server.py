@@ -218,7 +218,19 @@ class FakeOpenAIServer:
                              request_counts={"total": n, "completed": n, "failed": 0})
             return {k: v for k, v in batch.items() if not k.startswith("_")}
 
+    def in_process(self) -> FakeOpenAIServer:
+        """Serve without a socket, inside this process (:mod:`handoff_nb.fake_transport`); what a
+        browser tab (Pyodide) does on ``with``. Returns the started server."""
+        from .fake_transport import serve_in_process
+        serve_in_process(self)
+        return self
+
     def __enter__(self) -> FakeOpenAIServer:
+        if self._server is not None:  # already serving (in_process())
+            return self
+        import sys
+        if sys.platform == "emscripten":  # a browser tab cannot listen(): serve in process
+            return self.in_process()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -327,6 +339,10 @@ class FakeOpenAIServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self._server is not None and not hasattr(self._server, "shutdown"):  # in process
+            from .fake_transport import stop_in_process
+            stop_in_process(self)
+            return
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -37,6 +37,16 @@ PLATFORM = ["--platform", "pyemscripten_2026_0_wasm32", "--platform", "any", "--
 KEEP_IN_LOCK = ("micropip", "packaging")
 # provided by the Pyodide kernel itself (stubs), never from PyPI
 SKIP_WHEELS = ("widgetsnbextension",)
+# handoff_nb's extras in the site: the widgets, and the OpenAI client (notebook 08 talks HTTP to an
+# in-process FakeOpenAIServer there)
+EXTRAS = ("widgets", "openai")
+# pip evaluates environment markers for the machine it runs on, not for Pyodide: the wheels that
+# only Emscripten needs are named here (httpx2's transport over the browser's fetch)
+EMSCRIPTEN_ONLY = ("httpx2-jsfetch",)
+# ... and the wheels pip picked for this machine that Pyodide never imports (sockets, TLS, ptys)
+NOT_IN_PYODIDE = ("httpcore2", "h11", "truststore", "pexpect", "ptyprocess")
+# jedi (IPython's completer, imported on first completion) 0.20 ships 4.9 MB of stubs; 0.19 is 1.6 MB
+CONSTRAINTS = ("jedi<0.20",)
 
 
 def run(*cmd: str, cwd: Path | None = None) -> None:
@@ -90,8 +100,8 @@ def wheels() -> list[Path]:
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(folder))
     ours = next(folder.glob("handoff_nb-*.whl"))
     run(sys.executable, "-m", "pip", "download", "--only-binary=:all:", "-q", *PLATFORM,
-        "-d", str(folder), f"{ours}[widgets]")
-    for skip in SKIP_WHEELS:
+        "-d", str(folder), f"{ours}[{','.join(EXTRAS)}]", *EMSCRIPTEN_ONLY, *CONSTRAINTS)
+    for skip in SKIP_WHEELS + NOT_IN_PYODIDE:
         for w in folder.glob(f"{skip}-*.whl"):
             w.unlink()
     return sorted(folder.glob("*.whl"))
@@ -116,9 +126,14 @@ def main() -> None:
         shutil.copy(nb, contents / "notebooks" / nb.name)
     shutil.copytree(ROOT / "notebooks" / "cassettes", contents / "notebooks" / "cassettes")
     shutil.rmtree(OUT, ignore_errors=True)
+    # --no-sourcemaps: the source maps were half of the site (48 of 96 MB) and no reader needs them;
+    # only the lab app (every link is lab/index.html?path=...)
     run(sys.executable, "-m", "jupyterlite_core", "build", "--lite-dir", str(lite_dir),
         "--contents", str(contents), "--pyodide", str(dist), "--output-dir", str(OUT),
-        *[arg for w in whls for arg in ("--piplite-wheels", str(w))])
+        "--no-sourcemaps", "--apps", "lab", "--no-unused-shared-packages",
+        *[arg for w in whls for arg in ("--piplite-wheels", str(w))], cwd=CACHE)
+    for leftover in OUT.rglob("*.map"):  # Pyodide's own maps (pyodide.mjs.map...) too
+        leftover.unlink()
     # the kernel must load Pyodide from the site (not its CDN default) and never reach PyPI
     config_path = OUT / "jupyter-lite.json"
     config = json.loads(config_path.read_text())

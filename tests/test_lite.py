@@ -40,8 +40,11 @@ TIMES: dict[str, tuple[float, float]] = {}
 def site():
     if not (SITE / "index.html").exists():
         subprocess.run(["make", "lite"], cwd=ROOT, check=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -133,7 +136,11 @@ def _click(out, label):
 
 def _wait_text(page, out, text, timeout=60000):
     handle = out.element_handle()
-    page.wait_for_function("([el, t]) => el.innerText.includes(t)", arg=[handle, text], timeout=timeout)
+    try:
+        page.wait_for_function("([el, t]) => el.innerText.includes(t)", arg=[handle, text], timeout=timeout)
+    except playwright.Error:
+        page.screenshot(path=str(ARTIFACTS / "lite_failed.png"), full_page=False)
+        raise AssertionError(f"{text!r} never appeared; the widget shows:\n{out.inner_text()[:3000]}") from None
 
 
 def _drive_stepper(page, notebook):
@@ -154,9 +161,9 @@ def _drive_stepper(page, notebook):
     _wait_text(page, out, "Back to before step 0")
     out.locator(".lm-TabBar-tab, .p-TabBar-tab", has_text="What if").first.click()
     force = out.locator("select").filter(has=page.locator("option", has_text="(let the model answer)")).first
-    options = [o for o in force.locator("option").all_text_contents() if "→" in o]
-    other = next(o for o in options if active not in o)
-    force.select_option(label=other)
+    labels = [o.replace("\xa0", " ") for o in force.locator("option").all_text_contents()]
+    index, other = next((i, o) for i, o in enumerate(labels) if "→" in o and active not in o)
+    force.select_option(index=index)  # a handoff the model did not take
     _click(out, "Apply to the next step")
     _wait_text(page, out, "Applied to the next step")
     assert "Not applied" not in out.inner_text()

@@ -34,3 +34,29 @@ def spawn(coro: Any, on_crash: Callable[[BaseException], None]) -> Any:
 
     future.add_done_callback(report)
     return future
+
+
+def in_task(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` for ``on_click`` / ``observe``. In Pyodide a widget callback runs inside the
+    kernel's synchronous comm handler, where ``pyodide.ffi.run_sync`` cannot suspend ("Cannot
+    stack switch..."), so the callback is scheduled as a task on the browser's loop instead (a
+    task may suspend: everything that awaits or calls ``run_sync`` then works). Elsewhere the
+    callback itself, called at once."""
+    if not IN_BROWSER:
+        return callback
+
+    def scheduled(*args: Any, **kwargs: Any) -> Any:
+        async def call() -> Any:
+            return callback(*args, **kwargs)
+
+        task = asyncio.get_event_loop().create_task(call())
+        task.add_done_callback(_print_crash)
+        return task
+
+    return scheduled
+
+
+def _print_crash(task: Any) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        import traceback
+        traceback.print_exception(task.exception())

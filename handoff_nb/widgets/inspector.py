@@ -11,6 +11,7 @@ from ..render.html import preview_problem_html, prompt_html, svg_img, tools_html
 from ..run import RunConfig, preview_request
 from .graph_view import GraphView
 from ._static import StaticSnapshot
+from ._background import in_task
 
 
 class Inspector(StaticSnapshot, W.VBox):
@@ -25,7 +26,7 @@ class Inspector(StaticSnapshot, W.VBox):
         self.prompt = W.HTML()
         self.tools = W.HTML()
         self.extra = W.HTML()
-        self.picker.observe(lambda _: self.refresh(), names="value")
+        self.picker.observe(in_task(lambda _: self.refresh()), names="value")
         super().__init__([self.graph, self.picker, self.prompt, self.tools, self.extra])
         self.refresh()
 

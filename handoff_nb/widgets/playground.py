@@ -15,7 +15,7 @@ import ipywidgets as W
 from ..agent import Agent
 from .._util import run_sync
 from ..eval import RoutingReport, VariantComparison, aevaluate_routing, load_cases
-from ._background import spawn
+from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..handoffs import Handoff, handoff
 from .stepper import Stepper
@@ -46,7 +46,7 @@ class Playground(StaticSnapshot, W.VBox):
         self.stepper_box = W.VBox()
         self.stepper: Stepper | None = None
         self.run_button.on_click(lambda _: spawn(self.arun(), self._report_crash))
-        self.open_button.on_click(lambda _: self.open_case())
+        self.open_button.on_click(in_task(lambda _: self.open_case()))
         super().__init__([self.instructions, *[w for _, a, b in self.rows for w in (a, b)],
                           self.run_button, self.status, self.report_view,
                           W.HTML("<b>Cases</b> (✗ wrong in the latest run)"), self.case_picker,

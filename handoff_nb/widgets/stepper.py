@@ -15,7 +15,7 @@ from typing import Any
 import ipywidgets as W
 
 from .._util import run_sync
-from ._background import spawn
+from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..agent import Agent
 from ..handoffs import Handoff, handoff
@@ -92,10 +92,10 @@ class Stepper(StaticSnapshot, W.VBox):
         self.what_args = W.Textarea(placeholder='handoff arguments as JSON, e.g. {"reason": "..."}',
                                     layout=W.Layout(width="100%", height="50px"))
         self.what_apply = W.Button(description="Apply to the next step", icon="pencil")
-        self.what_apply.on_click(lambda _: self.apply_what_if())
+        self.what_apply.on_click(in_task(lambda _: self.apply_what_if()))
         self.compare_button = W.Button(description="What changed", icon="columns",
                                        tooltip="the original and the edited path side by side")
-        self.compare_button.on_click(lambda _: self.show_what_changed())
+        self.compare_button.on_click(in_task(lambda _: self.show_what_changed()))
         self.compare_view = W.HTML()
         self.original: Run | None = None
         """The run as it was before Back + an edit (kept for comparison)."""
@@ -111,15 +111,15 @@ class Stepper(StaticSnapshot, W.VBox):
         for i, name in enumerate(TABS):
             self.tabs.set_title(i, name)
 
-        self.send_button.on_click(lambda _: self.send())
+        self.send_button.on_click(in_task(lambda _: self.send()))
         # Enter in the message box sends (the value syncs on Enter or on leaving the box)
         self.message.continuous_update = False
         self.message.observe(self._on_message_committed, names="value")
         self.step_button.on_click(lambda _: self._spawn(self.astep()))
         self.retry_button.on_click(lambda _: self._spawn(self.astep()))
         self.run_button.on_click(lambda _: self._spawn(self.arun()))
-        self.back_button.on_click(lambda _: self.back())
-        self.reset_button.on_click(lambda _: self.reset())
+        self.back_button.on_click(in_task(lambda _: self.back()))
+        self.reset_button.on_click(in_task(lambda _: self.reset()))
         self.stop_button.on_click(lambda _: self.stop())
         self.until = W.Dropdown(options=[("to the next handoff", "handoff")],
                                 layout=W.Layout(width="240px"))
@@ -128,10 +128,10 @@ class Stepper(StaticSnapshot, W.VBox):
         self.until_button.on_click(lambda _: self._spawn(self.arun_until()))
         self.export_button = W.Button(description="Export HTML", icon="download",
                                       tooltip="one self-contained HTML file of this session")
-        self.export_button.on_click(lambda _: self.export_html())
-        self.step_picker.observe(lambda _: self._render_inspector(), names="value")
-        self.edit_agent.observe(lambda _: self._load_edit(), names="value")
-        self.apply_button.on_click(lambda _: self.apply_edits())
+        self.export_button.on_click(in_task(lambda _: self.export_html()))
+        self.step_picker.observe(in_task(lambda _: self._render_inspector()), names="value")
+        self.edit_agent.observe(in_task(lambda _: self._load_edit()), names="value")
+        self.apply_button.on_click(in_task(lambda _: self.apply_edits()))
 
         controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
                            self.reset_button, self.retry_button, self.stop_button])
@@ -168,7 +168,7 @@ class Stepper(StaticSnapshot, W.VBox):
 
     def _on_message_committed(self, change: Any) -> None:
         if (change["new"] or "").strip() and not self.busy and (self.run is None or self.run.done):
-            self.send()
+            in_task(self.send)()  # decided now; in the browser sent from a task (see in_task)
 
     def send(self, message: str | None = None) -> None:
         text = (self.message.value if message is None else message).strip()
@@ -433,7 +433,7 @@ class Stepper(StaticSnapshot, W.VBox):
         wanted = steps[-1].index if steps else -1
         # set the index in its own message: the front-end resets the selection on new options
         self.step_picker.index = next(i for i, (_, v) in enumerate(options) if v == wanted)
-        self.step_picker.observe(lambda _: self._render_inspector(), names="value")
+        self.step_picker.observe(in_task(lambda _: self._render_inspector()), names="value")
         self._render_inspector()
         self._load_what_if()
         if self.error is not None:
