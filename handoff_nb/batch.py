@@ -10,6 +10,12 @@ A job survives a kernel restart: its id and the case order are kept in
 ``.handoff_nb_cache/batches/<batch id>.json``; ``evaluate_routing(..., backend="batch",
 batch_id="batch_...")`` resumes polling and scoring without resubmitting.
 
+Nothing is dropped silently: a batch that ends ``expired`` or ``cancelled`` scores the requests that
+completed (billed) and reports the others as errors; the error file's failures are each case's
+error; a damaged or cut-off output line costs only its own case (the error and a warning name the
+file and the line); a result counts once however often its line appears; a damaged state file is
+a UserError naming it and saying how to write it again (:func:`save_state`).
+
 Which backend when: up to a few thousand cases, the default (concurrent calls, with the request
 cache and rate-limit back-off) answers in minutes; from ~10k cases, or when cost matters more
 than waiting, the batch backend halves the price.
@@ -19,8 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
+import re
+import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -88,31 +98,108 @@ async def wait(model: Any, batch_id: str, *, poll_s: float = 10.0, timeout_s: fl
         await asyncio.sleep(poll_s)
 
 
-async def results(model: Any, batch: Any) -> dict[str, Any]:
-    """custom_id -> the model's response body (or an error string)."""
+class BatchResults(dict):
+    """custom_id -> the model's response body, or an error string; ``missing`` is the error of a
+    case with no line in the output (why: the batch expired, was cancelled, or lost it)."""
+
+    missing = "no result in the batch output"
+
+
+_CUSTOM_ID = re.compile(r'"custom_id"\s*:\s*"([^"\\]+)"')
+
+
+async def results(model: Any, batch: Any) -> BatchResults:
+    """Every result the batch has: its output file and its error file, line by line. A batch that
+    ended ``expired`` or ``cancelled`` keeps what completed before (billed): those are scored and
+    the rest reported as errors. A damaged line (a cut-off download) loses only itself: the error
+    names the file and the line, and a warning says so."""
     client = model._client_for_loop()
-    if batch.status != "completed" or not batch.output_file_id:
-        raise UserError(f"batch {batch.id} ended {batch.status}: nothing to score")
-    content = await client.files.content(batch.output_file_id)
-    text = content.text if hasattr(content, "text") else content.read().decode()
-    out: dict[str, Any] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        resp = row.get("response") or {}
-        if row.get("error") or resp.get("status_code", 200) != 200:
-            out[row["custom_id"]] = f"error: {row.get('error') or resp.get('body')}"
-        else:
-            out[row["custom_id"]] = resp.get("body")
+    status = batch.status
+    files = [f for f in (getattr(batch, "output_file_id", None), getattr(batch, "error_file_id", None)) if f]
+    if status == "failed" and not files:
+        errors = getattr(getattr(batch, "errors", None), "data", None) or []
+        detail = "; ".join(f"{getattr(e, 'code', '')}: {getattr(e, 'message', e)}" for e in errors[:5])
+        raise UserError(f"batch {batch.id} failed before running any request"
+                        + (f" ({detail})" if detail else "") + ": fix the cause and submit again "
+                        "(evaluate_routing(..., backend='batch') without batch_id)")
+    out = BatchResults()
+    if status in ("expired", "cancelled"):
+        out.missing = (f"not run: batch {batch.id} ended {status} before this request completed "
+                       f"(the completed ones are scored)")
+    else:
+        out.missing = f"no result in the output of batch {batch.id}"
+    for file_id in files:
+        content = await client.files.content(file_id)
+        raw = content.content if hasattr(content, "content") else content.read()
+        _parse_output(raw, file_id, batch.id, out)
+    if status in ("expired", "cancelled"):
+        ok = sum(1 for v in out.values() if not isinstance(v, str))
+        total = getattr(getattr(batch, "request_counts", None), "total", None)
+        warnings.warn(f"batch {batch.id} ended {status}: {ok}" + (f" of {total}" if total else "")
+                      + " requests completed and are scored; the others are errors in the report",
+                      UserWarning, stacklevel=2)
     return out
 
 
-def save_state(batch_id: str, cases: Sequence[Any], ids: list[str], model_name: str) -> pathlib.Path:
+def _parse_output(raw: bytes, file_id: str, batch_id: str, out: dict[str, Any]) -> None:
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    damaged: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not isinstance(row.get("custom_id"), str):
+                raise ValueError("not a batch result (no custom_id)")
+        except ValueError as e:
+            cut = number == len(lines) and not text.endswith("\n")
+            what = ("is cut off (a partial download?)" if cut
+                    else f"is not a batch result ({str(e)[:80]})")
+            where = f"batch {batch_id} output file {file_id} line {number}"
+            damaged.append(f"{where} {what}")
+            again = f"resume with evaluate_routing(..., backend='batch', batch_id={batch_id!r}) to download it again"
+            m = _CUSTOM_ID.search(line)
+            if m and not _good(out.get(m.group(1))):
+                out[m.group(1)] = f"error: {where} {what}: {again}"
+            elif not m and isinstance(out, BatchResults):  # whose line it was is cut off too
+                out.missing += f"; {where} {what} and may hold this result: {again}"
+            continue
+        cid = row["custom_id"]
+        resp = row.get("response") or {}
+        if row.get("error") or not isinstance(resp, dict) or resp.get("status_code", 200) != 200:
+            value: Any = f"error: {row.get('error') or (resp.get('body') if isinstance(resp, dict) else resp)}"
+        else:
+            value = resp.get("body")
+        if not _good(out.get(cid)):  # a result once, however often its line appears
+            out[cid] = value
+    if damaged:
+        warnings.warn("; ".join(damaged[:5]) + (f"; and {len(damaged) - 5} more" if len(damaged) > 5 else "")
+                      + f": the complete lines are kept and scored", UserWarning, stacklevel=3)
+
+
+def _good(value: Any) -> bool:
+    return value is not None and not isinstance(value, str)
+
+
+def save_state(batch_id: str, cases: Sequence[Any], ids: list[str] | None = None,
+               model_name: str | None = None) -> pathlib.Path:
+    """Write ``batches/<batch id>.json`` (the case order of a submitted batch), atomically. Call it
+    to write a lost or damaged state file again: the same cases in the submitted order (ids
+    default to ``case-0, case-1, ...`` as ``build_requests`` numbers them)."""
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     path = STATE_DIR / f"{batch_id}.json"
-    path.write_text(json.dumps({"batch_id": batch_id, "model": model_name, "ids": ids,
-                                "messages": [c.message for c in cases]}), encoding="utf-8")
+    ids = list(ids) if ids is not None else [f"case-{i}" for i in range(len(cases))]
+    text = json.dumps({"batch_id": batch_id, "model": model_name, "ids": ids,
+                       "messages": [c.message for c in cases]})
+    fd, tmp = tempfile.mkstemp(prefix=f".{batch_id}.", suffix=".tmp", dir=STATE_DIR)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -120,7 +207,19 @@ def load_state(batch_id: str) -> dict[str, Any]:
     path = STATE_DIR / f"{batch_id}.json"
     if not path.exists():
         raise UserError(f"no saved batch {batch_id!r} in {STATE_DIR} (was it submitted from this folder?)")
-    return json.loads(path.read_text(encoding="utf-8"))
+    remedy = (f"write it again from the cases, in the order they were submitted: "
+              f"handoff_nb.batch.save_state({batch_id!r}, handoff_nb.eval.load_cases(cases)), then resume")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise UserError(f"the batch state file {path} is damaged at line {e.lineno} column {e.colno} "
+                        f"({e.msg}; cut off?): {remedy}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UserError(f"cannot read the batch state file {path} ({e}): {remedy}") from None
+    if (not isinstance(data, dict) or not isinstance(data.get("ids"), list)
+            or not isinstance(data.get("messages"), list) or len(data["ids"]) != len(data["messages"])):
+        raise UserError(f"the batch state file {path} does not hold a case order (ids and messages): {remedy}")
+    return data
 
 
 def score(agent: Any, cases: Sequence[Any], ids: list[str], bodies: dict[str, Any], model: Any) -> list[Any]:
@@ -132,12 +231,17 @@ def score(agent: Any, cases: Sequence[Any], ids: list[str], bodies: dict[str, An
     for case, cid in zip(cases, ids):
         result = CaseResult(case)
         body = bodies.get(cid)
-        if body is None or isinstance(body, str):
-            result.error = body or "no result in the batch output"
+        response = None
+        if body is not None and not isinstance(body, str):
+            try:
+                response = (model._parse(_as_obj(body, "responses")) if getattr(model, "api", "chat") == "responses"
+                            else model._to_response(_as_obj(body, "chat")))
+            except Exception as e:  # one unreadable result is that case's error, not the report's
+                body = f"error: the result for {cid} cannot be read ({type(e).__name__}: {str(e)[:200]})"
+        if response is None:
+            result.error = body or getattr(bodies, "missing", "no result in the batch output")
             result.path = [agent.name]
         else:
-            response = (model._parse(_as_obj(body, "responses")) if getattr(model, "api", "chat") == "responses"
-                        else model._to_response(_as_obj(body, "chat")))
             called = [o["name"] for o in response.output if o.get("type") == "function_call"]
             target = next((names[n] for n in called if n in names), None)
             result.path = [agent.name] + ([target] if target else [])

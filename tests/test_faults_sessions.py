@@ -387,7 +387,6 @@ def _batch(triage, model, **kw):
     return evaluate_routing(triage, CASES, model=model, backend="batch", poll_s=0.01, **kw)
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 @pytest.mark.parametrize("status", ["expired", "cancelled"])
 def test_an_expired_or_cancelled_batch_scores_what_completed(batch_env, status):
     """batch_expired_partial_output_discarded.py"""
@@ -412,7 +411,6 @@ def test_an_expired_or_cancelled_batch_scores_what_completed(batch_env, status):
     assert sum(c.error is None and c.correct for c in r.results) == 2
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 def test_an_expired_batch_without_output_says_so(batch_env):
     triage, srv, model = batch_env
     first = _batch(triage, model)
@@ -421,7 +419,6 @@ def test_an_expired_batch_without_output_says_so(batch_env):
     assert r.n == 4 and all("expired" in (c.error or "") for c in r.results)
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 def test_the_error_file_of_a_batch_is_read(batch_env):
     triage, srv, model = batch_env
     first = _batch(triage, model)
@@ -438,7 +435,6 @@ def test_the_error_file_of_a_batch_is_read(batch_env):
     assert "no result" in errors["charged twice 2"]
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 def test_a_truncated_batch_output_line_keeps_the_complete_lines(batch_env):
     """batch_truncated_output_line.py"""
     triage, srv, model = batch_env
@@ -465,7 +461,6 @@ def test_a_duplicated_batch_output_line_is_counted_once(batch_env):
     assert r.n == 4 and sum(c.model_calls for c in r.results) == 4
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 def test_a_truncated_batch_state_file_is_a_clear_error_and_can_be_rewritten(batch_env):
     """batch_truncated_output_line.py (the state file)"""
     from handoff_nb import batch as B
@@ -485,7 +480,6 @@ def test_a_truncated_batch_state_file_is_a_clear_error_and_can_be_rewritten(batc
     assert r.n == 4 and r.accuracy == 1.0
 
 
-@pytest.mark.xfail(reason="H2: fix in progress", strict=True)
 def test_batch_state_is_written_atomically(batch_env, monkeypatch):
     from handoff_nb import batch as B
     from handoff_nb.eval import load_cases
