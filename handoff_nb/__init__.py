@@ -8,8 +8,17 @@ stepping, the models in ``handoff_nb.models``, and the views in ``handoff_nb.ren
 Importing this package imports only pydantic: no Jupyter, IPython, graphviz or openai.
 """
 
-from .agent import Agent
-from .context import RunContextWrapper, Usage
+from .agent import Agent, AgentBase
+from .agent_output import AgentOutputSchema, AgentOutputSchemaBase
+from .agent_tool import AgentToolStreamEvent
+from .context import AgentHookContext, RequestUsage, RunContextWrapper, Usage
+from .exceptions import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
+from .guardrail import (GuardrailFunctionOutput, InputGuardrail, InputGuardrailResult,
+                        OutputGuardrail, OutputGuardrailResult, input_guardrail, output_guardrail)
+from .tool import (FunctionToolResult, StopAtTools, Tool, ToolOutputFileContent, ToolOutputImage,
+                   ToolOutputImageDict, ToolOutputText, ToolOutputTextDict,
+                   ToolsToFinalOutputFunction, ToolsToFinalOutputResult, default_tool_error_function)
+from .tool_context import ToolContext
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
                      ModelError, ReplayMismatch, ScriptExhausted, UserError)
 from .handoffs import (Handoff, HandoffInputData, HandoffInputFilter, default_handoff_history_mapper,
@@ -29,6 +38,23 @@ from .models.provider import (set_default_model, set_default_openai_api, set_def
 from .result import RunResult
 from .run import DEFAULT_MAX_TURNS, HandoffRecord, Run, RunConfig, Runner, Step
 from .tools import FunctionTool, function_tool
+from ._sdk_tracing import install as _install_tracing_paths
+
+_install_tracing_paths()
+del _install_tracing_paths
+
+
+def __getattr__(name: str) -> object:
+    """SDK names whose classes need openai (imported on first use), and the stand-ins for what
+    handoff_nb's runner does not mirror (handoff_nb.not_mirrored)."""
+    if name == "OpenAIChatCompletionsModel":
+        from .models.openai_chatcompletions import OpenAIChatCompletionsModel
+        return OpenAIChatCompletionsModel
+    if name == "OpenAIResponsesModel":
+        from .models.openai_responses import OpenAIResponsesModel
+        return OpenAIResponsesModel
+    from ._sdk_names import lookup
+    return lookup(name)
 
 __version__ = "0.1.0"
 
@@ -37,6 +63,14 @@ __all__ = [
     "RunItemStreamEvent", "RunResultStreaming", "StreamEvent", "add_trace_processor", "custom_span",
     "default_handoff_history_mapper", "gen_trace_id", "get_current_trace", "nest_handoff_history",
     "set_trace_processors", "set_tracing_disabled", "trace",
+    "AgentBase", "AgentHookContext", "AgentOutputSchema", "AgentOutputSchemaBase",
+    "AgentToolStreamEvent", "FunctionToolResult", "GuardrailFunctionOutput", "InputGuardrail",
+    "InputGuardrailResult", "InputGuardrailTripwireTriggered", "OutputGuardrail",
+    "OutputGuardrailResult", "OutputGuardrailTripwireTriggered", "RequestUsage", "StopAtTools",
+    "Tool", "ToolContext", "ToolOutputFileContent", "ToolOutputImage", "ToolOutputImageDict",
+    "ToolOutputText", "ToolOutputTextDict", "ToolsToFinalOutputFunction",
+    "ToolsToFinalOutputResult", "default_tool_error_function", "input_guardrail",
+    "output_guardrail",
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",

@@ -41,6 +41,22 @@ class Agent(Generic[TContext]):
     reset_tool_choice: bool = True
     """As in the SDK: after this agent called a function tool, later requests in the run drop a
     forced ``tool_choice`` (so a server that obeys it does not loop until max_turns)."""
+    output_type: Any = None
+    """As in the SDK: the type of the final output (a pydantic model, dataclass, TypedDict, list...,
+    or an ``AgentOutputSchemaBase``); the model is asked for JSON in its schema and the final text
+    is validated into it (handoff_nb.agent_output). None or ``str``: plain text."""
+    input_guardrails: list[Any] = field(default_factory=list)
+    """As in the SDK: ``@input_guardrail`` functions run on the input of the run's first turn."""
+    output_guardrails: list[Any] = field(default_factory=list)
+    """As in the SDK: ``@output_guardrail`` functions run on the final output."""
+    prompt: Any = None
+    """Not mirrored (a Responses API prompt template): setting it raises UserError."""
+    mcp_servers: list[Any] = field(default_factory=list)
+    """Not mirrored (MCP servers): setting it raises UserError."""
+    tool_use_behavior: Any = "run_llm_again"
+    """As in the SDK: "run_llm_again", "stop_on_first_tool", ``StopAtTools(stop_at_tool_names=[...])``
+    or a function ``(ctx, [FunctionToolResult]) -> ToolsToFinalOutputResult``
+    (handoff_nb.tool_use)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -62,8 +78,16 @@ class Agent(Generic[TContext]):
         for t in self.tools:
             if not isinstance(t, FunctionTool):
                 raise UserError(f"Agent {self.name!r}: tools must be @function_tool functions, "
-                                f"got {t!r}")
-        self.check_tool_names()
+                                f"got {t!r}. Hosted, MCP and other tool kinds run on the SDK "
+                                "engine (handoff_nb.sdk_engine) only")
+        for name, what in (("prompt", "prompt templates"), ("mcp_servers", "MCP servers")):
+            if getattr(self, name):
+                from .not_mirrored import not_mirrored
+                raise not_mirrored(f"Agent({name}=...) ({what})")
+        self.input_guardrails = list(self.input_guardrails or [])
+        self.output_guardrails = list(self.output_guardrails or [])
+        # tool-name collisions: the SDK warns when a run meets them and keeps the last
+        # (handoff_nb.tool_names); lint reports them (check_tool_names)
 
     def check_tool_names(self) -> None:
         """Raise UserError if two tools or handoffs of this agent share a tool name."""
@@ -76,6 +100,15 @@ class Agent(Generic[TContext]):
                                 f"{seen[tool_name]} and by {what}. Give one of them a "
                                 "tool_name_override.")
             seen[tool_name] = what
+
+    def as_tool(self, tool_name: str | None = None, tool_description: str | None = None,
+                custom_output_extractor: Callable[..., Any] | None = None, **options: Any
+                ) -> FunctionTool:
+        """This agent as a function tool another agent calls (as in the SDK): the tool runs this
+        agent on the input the model gives and returns its final output. The caller keeps the
+        conversation (compare handoffs, which pass it on). See handoff_nb.agent_tool."""
+        from .agent_tool import agent_as_tool
+        return agent_as_tool(self, tool_name, tool_description, custom_output_extractor, **options)
 
     def handoff_objects(self) -> list[Handoff[Any]]:
         """Every handoff as a Handoff (bare agents get the SDK defaults, built fresh each time so
@@ -108,7 +141,7 @@ class Agent(Generic[TContext]):
         values["handoffs"] = list(self.handoffs)
         values["tools"] = list(self.tools)
         values.update(changes)
-        return Agent(**values)
+        return type(self)(**values)
 
     def walk(self) -> list[Agent[Any]]:
         """This agent and every agent reachable through handoffs, each once, in BFS order."""
@@ -129,3 +162,7 @@ class Agent(Generic[TContext]):
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .render.mime import agent_bundle
         return agent_bundle(self)
+
+
+AgentBase = Agent
+"""The SDK's common base of agents (``agents.AgentBase``): here the Agent itself."""

@@ -79,6 +79,16 @@ class MessageOutputItem(_RunItemBase):
 class ToolCallItem(_RunItemBase):
     type: Literal["tool_call_item"] = "tool_call_item"
 
+    @property
+    def call_id(self) -> str | None:
+        """The call's id (as the SDK's ``ToolCallItem.call_id``)."""
+        return self.raw_item.get("call_id") or self.raw_item.get("id")
+
+    @property
+    def tool_name(self) -> str | None:
+        """The called tool's name (as the SDK's ``ToolCallItem.tool_name``)."""
+        return self.raw_item.get("name")
+
 
 @dataclass
 class ToolCallOutputItem(_RunItemBase):
@@ -172,5 +182,22 @@ class ItemHelpers:
         return None
 
     @classmethod
+    def extract_text(cls, message: dict[str, Any]) -> str | None:
+        """All text of an assistant message, or None when it has none (as the SDK's helper)."""
+        if hasattr(message, "model_dump"):  # an openai ResponseOutputMessage
+            message = message.model_dump(exclude_none=True)
+        if not isinstance(message, dict) or message.get("role", "assistant") != "assistant" \
+                or message.get("type", "message") != "message":
+            return None
+        return content_text(message) or None
+
+    @classmethod
     def input_to_new_input_list(cls, input: str | list[TResponseInputItem]) -> list[TResponseInputItem]:
         return normalize_input(input)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModelResponse":  # agents.items.ModelResponse (kept in models.interface)
+        from .models.interface import ModelResponse
+        return ModelResponse
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,6 +31,15 @@ class RunResult:
     all_items: list[RunItem] = field(default_factory=list)
     """Every item generated, unfiltered: the transcript."""
     starting_agent: Agent | None = None
+    input_guardrail_results: list[Any] = field(default_factory=list)
+    output_guardrail_results: list[Any] = field(default_factory=list)
+
+    def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
+        """The final output, typed as ``cls`` (as in the SDK: checked only on request)."""
+        if raise_if_incorrect_type and not isinstance(self.final_output, cls):
+            from .errors import UserError
+            raise UserError(f"Final output is not of type {cls.__name__}")
+        return self.final_output
 
     def __post_init__(self) -> None:
         if self.starting_agent is None:

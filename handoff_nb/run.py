@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._util import maybe_await, run_sync
 from .agent import Agent
-from .context import RunContextWrapper, Usage
+from .context import AgentHookContext, RunContextWrapper, Usage
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
                      ModelError, UserError)
 from .handoffs import Handoff, HandoffInputData, HandoffInputFilter
@@ -57,6 +57,11 @@ from .lifecycle import RunHooks
 from .model_settings import ModelSettings
 from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label
 from .prompts import handoff_instructions_block
+from .agent_output import final_output_of, output_schema_of
+from .guardrail import run_input_guardrails, run_output_guardrails
+from .tool_context import ToolContext
+from .tool_names import resolve_tool_name_collisions
+from .tool_use import FunctionToolResult, tools_to_final_output
 from .tools import tool_output_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +107,13 @@ class RunConfig:
     model_timeout: float | None = None
     """Seconds one model call may take; past it the call is cancelled and the step fails with a
     ModelError (the run keeps every earlier step; ``run.step()`` retries). None: no limit."""
+    input_guardrails: list[Any] | None = None
+    """As in the SDK: input guardrails for every run with this config (handoff_nb.guardrail)."""
+    output_guardrails: list[Any] | None = None
+    """As in the SDK: output guardrails for every run with this config."""
+    tool_name_collision_policy: Literal["warn", "error"] = "warn"
+    """As in the SDK: two tools/handoffs under one name log a warning and the last is kept
+    ("warn"), or raise UserError ("error"). See handoff_nb.tool_names."""
 
 
 @dataclass
@@ -309,6 +321,8 @@ class Run:
         self.steps: list[Step] = []
         self.final_output: Any = None
         self.done = False
+        self.input_guardrail_results: list[Any] = []
+        self.output_guardrail_results: list[Any] = []
         self._turns = 0
         self._started_agent: Agent | None = None
         self._busy = False
@@ -357,7 +371,9 @@ class Run:
                          last_agent=self.current_agent, context_wrapper=self.context_wrapper,
                          steps=list(self.steps), agent_path=self.agent_path,
                          _input_items=list(self._input), all_items=list(self.all_items),
-                         starting_agent=self.starting_agent)
+                         starting_agent=self.starting_agent,
+                         input_guardrail_results=list(self.input_guardrail_results),
+                         output_guardrail_results=list(self.output_guardrail_results))
 
     def next_input(self) -> list[TResponseInputItem]:
         """The input items the next turn will send (history after any handoff filter)."""
@@ -586,15 +602,20 @@ class Run:
         """One model turn, computed without changing the run (see the module docstring)."""
         agent, ctx, cfg, hooks = self.current_agent, self.context_wrapper, self.run_config, self.hooks
         if self._started_agent is not agent:
-            await hooks.on_agent_start(ctx, agent)
+            hook_ctx = AgentHookContext(ctx.context, ctx.usage, turn_input=list(self.next_input()))
+            await hooks.on_agent_start(hook_ctx, agent)
             if agent.hooks:
-                await agent.hooks.on_start(ctx, agent)
+                await agent.hooks.on_start(hook_ctx, agent)
+
+        if self._turns == 0 and agent is self.starting_agent:
+            await run_input_guardrails(self, agent)
 
         # 1. the request
         request, tools, handoffs = await build_request(
             agent, ctx, cfg, self.next_input(), step.index,
             reset_tool_choice=agent.reset_tool_choice and id(agent) in self._used_tools)
         model = _resolve_model(agent, cfg)
+        output_schema = request.output_schema
         if cfg.call_model_input_filter is not None:
             request = await _filter_model_input(cfg.call_model_input_filter, request, agent, ctx)
             step.request = request  # edited: the step keeps its own copy of what was sent
@@ -655,18 +676,22 @@ class Run:
                 parse_error = e
 
         # 4. function tools, then errors the model should see
+        results: list[FunctionToolResult] = []
         for call in tool_calls:
             tool = tool_by_name[call["name"]]
-            await hooks.on_tool_start(ctx, agent, tool)
+            arguments = call.get("arguments") or "{}"
+            tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments)
+            await hooks.on_tool_start(tool_ctx, agent, tool)
             if agent.hooks:
-                await agent.hooks.on_tool_start(ctx, agent, tool)
-            value = await tool.on_invoke_tool(ctx, call.get("arguments") or "{}")
+                await agent.hooks.on_tool_start(tool_ctx, agent, tool)
+            value = await tool.on_invoke_tool(tool_ctx, arguments)
             text = tool_output_text(value)
             items.append(ToolCallOutputItem(agent, function_call_output(call["call_id"], text),
                                             output=value))
-            await hooks.on_tool_end(ctx, agent, tool, text)
+            results.append(FunctionToolResult(tool=tool, output=value, run_item=items[-1]))
+            await hooks.on_tool_end(tool_ctx, agent, tool, text)
             if agent.hooks:
-                await agent.hooks.on_tool_end(ctx, agent, tool, text)
+                await agent.hooks.on_tool_end(tool_ctx, agent, tool, text)
         items += error_outputs
 
         # 5. a handoff
@@ -690,9 +715,16 @@ class Run:
                     items.append(self._error_output(call, e))
 
         # 6. final output or another turn
+        if results and not handoff_calls and not bad_calls:
+            decided = await tools_to_final_output(agent, ctx, results)  # Agent(tool_use_behavior=)
+            if decided.is_final_output:
+                await run_output_guardrails(self, agent, decided.final_output)
+                return _Outcome(response, items, "final_output", final_output=decided.final_output)
         if tool_calls or handoff_calls or bad_calls:
             return _Outcome(response, items, "run_again")
-        return _Outcome(response, items, "final_output", final_output=response.text)
+        final_output = final_output_of(agent, response.text, output_schema)  # Agent(output_type=)
+        await run_output_guardrails(self, agent, final_output)
+        return _Outcome(response, items, "final_output", final_output=final_output)
 
     def _error_output(self, call: dict[str, Any], err: AgentsException) -> ToolCallOutputItem:
         """Answer a failed call with the error (RunConfig.model_errors="return_to_model"), or raise."""
@@ -819,14 +851,16 @@ async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfi
     instructions = await agent.get_system_prompt(ctx)
     tools = await agent.get_enabled_tools(ctx)
     handoffs = await agent.get_enabled_handoffs(ctx)
-    _check_unique_tool_names(agent, tools, handoffs)
+    tools, handoffs = resolve_tool_name_collisions(
+        tools, handoffs, collision_policy=cfg.tool_name_collision_policy, agent_name=agent.name)
     request = ModelRequest(
         agent_name=agent.name, instructions=instructions,
         handoff_instructions=handoff_instructions_block(handoffs) if cfg.handoff_instructions else None,
         input=input_items,
         tools=[t.chat_spec() for t in tools] + [h.chat_spec() for h in handoffs],
         model_settings=_settings(agent, cfg, reset_tool_choice),
-        handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step_index)
+        handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step_index,
+        output_schema=output_schema_of(agent))
     return request, tools, handoffs
 
 
@@ -874,18 +908,6 @@ async def _filter_model_input(fn: Any, request: ModelRequest, agent: Agent,
         raise UserError(f"call_model_input_filter {_name(fn)} must return ModelInputData, got "
                         f"{type(out).__name__}")
     return replace(request, input=normalize_input(list(out.input)), instructions=out.instructions)
-
-
-def _check_unique_tool_names(agent: Agent, tools: list[Any], handoffs: list[Handoff[Any]]) -> None:
-    """Two tools the model would see under one name: refuse (also when handoffs were assigned
-    after the Agent was built, which the constructor cannot see)."""
-    seen: dict[str, str] = {}
-    for name, what in ([(t.name, f"function tool {t.name!r}") for t in tools]
-                       + [(h.tool_name, f"handoff to {h.agent_name!r}") for h in handoffs]):
-        if name in seen:
-            raise UserError(f"Agent {agent.name!r}: tool name {name!r} is used twice: by "
-                            f"{seen[name]} and by {what}. Give one of them a tool_name_override.")
-        seen[name] = what
 
 
 def _history(data: HandoffInputData) -> list[TResponseInputItem]:
@@ -943,25 +965,39 @@ class Runner:
     @classmethod
     def start(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
               context: Any = None, max_turns: Any = _UNSET,
-              hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None) -> Run:
+              hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
+              **options: Any) -> Run:
+        """A Run to step. ``options``: the SDK's conversation keywords (handoff_nb.conversation)."""
+        if options:
+            from .conversation import start_with_options
+            return start_with_options(cls, starting_agent, input, options, context=context,
+                                      max_turns=max_turns, hooks=hooks, run_config=run_config)
         return Run(starting_agent, input, context=context, max_turns=max_turns, hooks=hooks,
                    run_config=run_config)
 
     @classmethod
     async def run(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
                   context: Any = None, max_turns: Any = _UNSET,
-                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
-                  ) -> RunResult:
+                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
+                  **options: Any) -> RunResult:
+        if options:  # session=, previous_response_id=, ... (handoff_nb.conversation)
+            from .conversation import run_with_options
+            return await run_with_options(cls, starting_agent, input, options, context=context,
+                                          max_turns=max_turns, hooks=hooks, run_config=run_config)
         return await cls.start(starting_agent, input, context=context, max_turns=max_turns,
                                hooks=hooks, run_config=run_config).arun()
 
     @classmethod
     def run_streamed(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
                      context: Any = None, max_turns: Any = _UNSET,
-                     hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
-                     ) -> RunResultStreaming:
+                     hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
+                     **options: Any) -> RunResultStreaming:
         """Start a run whose events you iterate: ``async for e in result.stream_events()``
         (the SDK's event classes and order; see handoff_nb.stream_events)."""
+        if options:
+            from .conversation import streamed_with_options
+            return streamed_with_options(cls, starting_agent, input, options, context=context,
+                                         max_turns=max_turns, hooks=hooks, run_config=run_config)
         from .streaming import RunResultStreaming
         return RunResultStreaming(cls.start(starting_agent, input, context=context,
                                             max_turns=max_turns, hooks=hooks, run_config=run_config))
@@ -969,8 +1005,8 @@ class Runner:
     @classmethod
     def run_sync(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,
                  context: Any = None, max_turns: Any = _UNSET,
-                 hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None
-                 ) -> RunResult:
+                 hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
+                 **options: Any) -> RunResult:
         """Like :meth:`run`, from synchronous code -- also inside a Jupyter cell."""
         return run_sync(cls.run(starting_agent, input, context=context, max_turns=max_turns,
-                                hooks=hooks, run_config=run_config))
+                                hooks=hooks, run_config=run_config, **options))

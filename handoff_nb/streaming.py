@@ -197,6 +197,16 @@ class RunResultStreaming:
         return self.run.context_wrapper
 
     @property
+    def last_response_id(self) -> str | None:
+        return self.run.raw_responses[-1].response_id if self.run.raw_responses else None
+
+    def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
+        if raise_if_incorrect_type and not isinstance(self.final_output, cls):
+            from .errors import UserError
+            raise UserError(f"Final output is not of type {cls.__name__}")
+        return self.final_output
+
+    @property
     def input(self) -> Any:
         return self.run.input
 

@@ -84,7 +84,8 @@ def _takes_context(fn: Callable[..., Any]) -> bool:
 def function_tool(func: Callable[..., Any] | None = None, *, name_override: str | None = None,
                   description_override: str | None = None,
                   failure_error_function: Callable[..., str] | None = default_tool_error_function,
-                  strict_mode: bool = True, is_enabled: bool | Callable[..., Any] = True) -> Any:
+                  strict_mode: bool = True, is_enabled: bool | Callable[..., Any] = True,
+                  needs_approval: Any = False) -> Any:
     """Decorator turning a (sync or async) function into a :class:`FunctionTool`.
 
     The first parameter may be a ``RunContextWrapper``; the others become the JSON schema, built
@@ -95,6 +96,10 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
 
     def build(fn: Callable[..., Any]) -> FunctionTool:
         from pydantic import ConfigDict, Field, ValidationError, create_model
+        if needs_approval:  # human-in-the-loop approvals: the SDK engine runs them
+            from .not_mirrored import not_mirrored
+            raise not_mirrored(f"function_tool(needs_approval=...) on {getattr(fn, '__name__', fn)!r} "
+                               "(human-in-the-loop approvals)")
         if not callable(fn):
             raise UserError(f"function_tool needs a function, got {fn!r}")
         takes_ctx = _takes_context(fn)

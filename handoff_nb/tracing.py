@@ -80,6 +80,13 @@ class Span:
         self.start()
         return self
 
+    def export(self) -> dict[str, Any]:
+        """The span as the SDK's exporters receive it."""
+        return {"object": "trace.span", "id": self.span_id, "trace_id": self.trace_id,
+                "parent_id": None, "started_at": self.started_at, "ended_at": self.ended_at,
+                "span_data": {"type": "custom", "name": self.name, "data": self.data},
+                "error": self.error}
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc is not None:
             self.error = f"{type(exc).__name__}: {exc}"
@@ -125,6 +132,11 @@ class Trace:
     def __enter__(self) -> Trace:
         self.start(mark_as_current=True)
         return self
+
+    def export(self) -> dict[str, Any] | None:
+        """The trace as the SDK's exporters receive it."""
+        return {"object": "trace", "id": self.trace_id, "workflow_name": self.name,
+                "group_id": self.group_id, "metadata": self.metadata}
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.finish(reset_current=True)

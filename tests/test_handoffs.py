@@ -121,13 +121,15 @@ def test_agent_validation():
     with pytest.raises(UserError, match="non-empty"):
         Agent(name="  ")
     a, b = Agent(name="Billing Agent"), Agent(name="billing agent")
+    # colliding tool names: as in the SDK, Agent(...) accepts them and a run resolves them
+    # (tests/test_sdk_mirror.py); lint reports them and check_tool_names() names both
     with pytest.raises(UserError) as e:
-        Agent(name="T", handoffs=[a, b])
+        Agent(name="T", handoffs=[a, b]).check_tool_names()
     assert "transfer_to_billing_agent" in str(e.value)
     assert "'Billing Agent'" in str(e.value) and "'billing agent'" in str(e.value)
     with pytest.raises(UserError, match="escalate"):
         Agent(name="T", handoffs=[handoff(a, tool_name_override="escalate"),
-                                  handoff(b, tool_name_override="escalate")])
+                                  handoff(b, tool_name_override="escalate")]).check_tool_names()
     with pytest.raises(UserError, match="handoffs must be"):
         Agent(name="T", handoffs=["Billing"])
 

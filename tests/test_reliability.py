@@ -462,11 +462,13 @@ def test_dot_timeout_falls_back_and_failures_are_cached(monkeypatch):
 
 
 def test_duplicate_tool_names_set_after_construction_are_refused():
-    """r_duplicate_tool_names_after_init.py"""
+    """r_duplicate_tool_names_after_init.py (with the SDK's policy "error"; the default "warn"
+    keeps the last, as SDK 0.24 does: tests/test_sdk_mirror.py)"""
     refunds, renewals = Agent(name="Billing (refunds)"), Agent(name="Billing [refunds]")
     t = Agent(name="T")
     t.handoffs = [refunds, renewals]
-    run = Runner.start(t, "refund!", run_config=RunConfig(model=ScriptedModel([handoff_to("Billing (refunds)")])))
+    run = Runner.start(t, "refund!", run_config=RunConfig(model=ScriptedModel([handoff_to("Billing (refunds)")]),
+                                                          tool_name_collision_policy="error"))
     with pytest.raises(UserError, match="used twice"):
         run.step()
 

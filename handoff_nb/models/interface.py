@@ -41,6 +41,9 @@ class ModelRequest:
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     handoffs: tuple[HandoffInfo, ...] = ()
     step_index: int = 0
+    output_schema: Any = None
+    """The agent's output schema (an ``AgentOutputSchemaBase``) when it has an ``output_type``:
+    the model is asked for JSON in it. None: plain text."""
 
     @property
     def system_prompt(self) -> str:
@@ -94,9 +97,12 @@ class ModelRequest:
 
     def to_json_dict(self) -> dict[str, Any]:
         """A JSON-able form used to match recorded requests (no step index: it is positional)."""
-        return {"agent": self.agent_name, "system_prompt": self.system_prompt,
-                "input": self.input, "tools": self.tools,
-                "model_settings": self.model_settings.to_json_dict()}
+        out = {"agent": self.agent_name, "system_prompt": self.system_prompt,
+               "input": self.input, "tools": self.tools,
+               "model_settings": self.model_settings.to_json_dict()}
+        if self.output_schema is not None:
+            out["output_schema"] = self.output_schema.json_schema()
+        return out
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ extracts for summaries) and are always valid for the schema.
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import math
 import re
@@ -128,7 +130,13 @@ class OfflineModel:
         self._calls = 0
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
-        return self.respond(request)
+        response = self.respond(request)
+        schema = getattr(request, "output_schema", None)
+        if schema is not None and not response.tool_calls:  # structured output: JSON in the schema
+            from ..agent_output import example_json
+            response = dataclasses.replace(response, output=[
+                {"role": "assistant", "content": example_json(schema, response.text)}])
+        return response
 
     # -- the decision ---------------------------------------------------------------------------
     def respond(self, request: ModelRequest) -> ModelResponse:

@@ -1,0 +1,57 @@
+"""Top-level SDK names handoff_nb's runner does not mirror: importable stand-ins that raise the
+not-mirrored UserError when used (see handoff_nb.not_mirrored and the README's table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .not_mirrored import stand_in, stand_in_function
+
+_CLASSES = {
+    "RunState": "RunState (human-in-the-loop approvals and resumable runs)",
+    "ToolApprovalItem": "tool approvals (human-in-the-loop)",
+    "ToolErrorFormatterArgs": "tool error formatters (human-in-the-loop rejections)",
+    "ModelRetrySettings": "model retry settings (ModelSettings.retry)",
+    "RetryDecision": "model retry policies",
+    "ResponsesWebSocketSession": "Responses API websocket sessions",
+    "GenerateDynamicPromptData": "prompt templates (Agent(prompt=...))",
+    "ToolGuardrailFunctionOutput": "tool input/output guardrails",
+    "ToolInputGuardrailData": "tool input/output guardrails",
+    "ToolOutputGuardrailData": "tool input/output guardrails",
+    "ToolInputGuardrailTripwireTriggered": "tool input/output guardrails",
+    "ToolOutputGuardrailTripwireTriggered": "tool input/output guardrails",
+    "WebSearchTool": "hosted tools (WebSearchTool)",
+    "FileSearchTool": "hosted tools (FileSearchTool)",
+    "ComputerTool": "hosted tools (ComputerTool)",
+    "CodeInterpreterTool": "hosted tools (CodeInterpreterTool)",
+    "ImageGenerationTool": "hosted tools (ImageGenerationTool)",
+    "HostedMCPTool": "MCP tools (HostedMCPTool)",
+    "LocalShellTool": "hosted tools (LocalShellTool)",
+    "ShellTool": "hosted tools (ShellTool)",
+    "MultiProvider": "model providers (MultiProvider)",
+    "OpenAIProvider": "model providers (OpenAIProvider)",
+}
+_FUNCTIONS = {
+    "tool_input_guardrail": "tool input/output guardrails",
+    "tool_output_guardrail": "tool input/output guardrails",
+}
+_made: dict[str, Any] = {}
+
+
+def lookup(name: str) -> Any:
+    if name in _made:
+        return _made[name]
+    if name in _CLASSES:
+        _made[name] = stand_in(name, _CLASSES[name])
+    elif name in _FUNCTIONS:
+        _made[name] = stand_in_function(name, _FUNCTIONS[name])
+    elif name == "retry_policies":
+        import types
+        module = types.ModuleType("retry_policies")
+        for fn in ("any", "all", "provider_suggested", "retry_after", "network_error", "http_status",
+                   "never"):
+            setattr(module, fn, stand_in_function(fn, "model retry policies"))
+        _made[name] = module
+    else:
+        raise AttributeError(f"module 'handoff_nb' has no attribute {name!r}")
+    return _made[name]
