@@ -77,6 +77,10 @@ def lab(tmp_path_factory):
     (root / "stepper.ipynb").write_text(json.dumps(NOTEBOOK))
     port = free_port()
     env = {**os.environ, "HANDOFF_NB_MODEL": "offline", "JUPYTER_CONFIG_DIR": str(root / ".jupyter")}
+    # as make lab does: no "official Jupyter news?" toast over the widgets
+    (root / ".jupyter" / "labconfig").mkdir(parents=True)
+    (root / ".jupyter" / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}", f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
@@ -395,3 +399,171 @@ def test_graph_is_laid_out_in_the_browser_when_the_kernel_has_no_dot(lab):
         page.screenshot(path=str(ARTIFACTS / "graph_without_dot.png"), full_page=False)
         browser.close()
     assert outside == [], outside  # Graphviz came with the package, not from a CDN
+
+
+def _put(lab, name, notebook):
+    body = json.dumps({"type": "notebook", "content": notebook}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/{name}?token={TOKEN}", data=body,
+                                                  method="PUT", headers={"Content-Type": "application/json"}))
+
+
+def _notebook(*sources):
+    return {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+                      for s in sources],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+# the click, then the DOM polled every animation frame until `text` shows in the output: ms
+CLICK_UNTIL_TEXT = """async ([button, text]) => {
+  const out = button.closest('.jp-OutputArea');
+  const t0 = performance.now();
+  button.click();
+  while (!out.innerText.includes(text)) {
+    if (performance.now() - t0 > 30000) return -1;
+    await new Promise(r => requestAnimationFrame(r));
+  }
+  return performance.now() - t0;
+}"""
+
+
+def test_first_offline_text_reply_in_a_fresh_kernel_shows_within_a_second(lab):
+    """The first text reply of a kernel used to freeze the Stepper 5-15 s (openai imported cold
+    on the loop thread). Opening the Stepper warms the engine ("loading…"); then Step answers."""
+    _put(lab, "first_reply.ipynb", _notebook(
+        "from handoff_nb import Agent\n"
+        "from handoff_nb.widgets import Stepper\n"
+        "Stepper(Agent(name='Technical Agent', instructions='You fix bugs and crashes.'),\n"
+        "        message='My app crashes when I open it')"))
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab}/lab/workspaces/first/tree/first_reply.ipynb?reset&token={TOKEN}")
+        run_all_when_ready(page)  # a kernel of its own: nothing imported or loaded before
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        panel.locator(".hnb-graphview svg .node").first.wait_for(timeout=60000)
+        panel.locator(".hnb-loading").wait_for(state="detached", timeout=60000)  # warmed up
+        step = panel.locator("button.jupyter-button", has_text=re.compile(r"^\s*Step\s*$")).first
+        ms = page.evaluate(CLICK_UNTIL_TEXT, [step.element_handle(), "[offline model · Technical Agent]"])
+        page.screenshot(path=str(ARTIFACTS / "first_reply.png"), full_page=False)
+        browser.close()
+    print(f"first offline text reply: {ms:.0f} ms after the click")
+    assert 0 <= ms <= 1000, f"the first offline text reply took {ms:.0f} ms (-1: not within 30 s)"
+
+
+TWO_LEVEL_12 = '''from handoff_nb import Agent
+from handoff_nb.widgets import Stepper
+
+def two_level_12():
+    spec = {
+        "TechnicalTriage": ("Bugs, crashes, errors, login and app problems",
+                            {"FrontendSupport": "Web pages, browser and display problems",
+                             "BackendSupport": "API, integration, sync and data errors",
+                             "MobileSupport": "iOS and Android app crashes"}),
+        "BusinessTriage": ("Billing, charges, invoices, refunds, pricing and accounts",
+                           {"Billing": "Charges, refunds, invoices and payments",
+                            "Sales": "Pricing, plans, quotes and demos",
+                            "Accounts": "Account settings, owners and cancellations"}),
+        "RegistrarTriage": ("Course enrollment, grades and transcripts",
+                            {"Enrollment": "Course registration and enrollment",
+                             "Transcripts": "Grades, certificates and transcripts"}),
+    }
+    subs = []
+    for name, (desc, leaves) in spec.items():
+        kids = [Agent(name=k, instructions=f"You handle {d.lower()}.", handoff_description=d)
+                for k, d in leaves.items()]
+        subs.append(Agent(name=name, instructions=f"Route {desc.lower()} to the right specialist.",
+                          handoff_description=desc, handoffs=kids))
+    return Agent(name="Triage", instructions="Route each customer to the right department.", handoffs=subs)
+
+stepper = Stepper(two_level_12(), message="I was charged twice on my invoice")
+stepper'''
+
+# every highlighted part of the Stepper's graph (and the newest transcript line) inside both its
+# scroll box and the window
+PATH_IN_VIEW = """(out) => {
+  const canvas = out.querySelector('.hnb-graphview .hnb-canvas');
+  const c = canvas.getBoundingClientRect();
+  const H = window.innerHeight, W = window.innerWidth;
+  const hidden = [];
+  const parts = out.querySelectorAll('.hnb-graphview .node.hnb-active, .hnb-graphview .node.hnb-visited,'
+                                     + ' .hnb-graphview .edge.hnb-taken');
+  for (const p of parts) {
+    const r = p.getBoundingClientRect();
+    const inBox = r.left >= c.left - 1 && r.right <= c.left + canvas.clientWidth + 1
+      && r.top >= c.top - 1 && r.bottom <= c.top + canvas.clientHeight + 1;
+    const inWindow = r.top >= 0 && r.bottom <= H && r.left >= 0 && r.right <= W;
+    if (!inBox || !inWindow) hidden.push([p.querySelector('title').textContent, Math.round(r.top), Math.round(r.bottom)]);
+  }
+  const rows = out.querySelectorAll('.hnb-turn');
+  const last = rows.length ? rows[rows.length - 1].getBoundingClientRect() : null;
+  return {parts: parts.length, hidden, canvas: [Math.round(c.width), Math.round(c.height)],
+          lastRow: last && [Math.round(last.top), Math.round(last.bottom)], H};
+}"""
+
+# What changed: the smallest text of each path graph (an <img> of an SVG) as drawn, in px
+IMG_TEXT_PX = """(root) => Array.from(root.querySelectorAll('img.hnb-path-graph')).map(img => {
+  const svg = new DOMParser().parseFromString(atob(img.src.split(',')[1]), 'image/svg+xml').documentElement;
+  const vb = svg.getAttribute('viewBox').split(/\\s+/).map(Number);
+  const scale = img.getBoundingClientRect().width / vb[2];
+  const sizes = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim())
+    .map(t => parseFloat(t.getAttribute('font-size')));
+  const r = img.getBoundingClientRect();
+  return {min: Math.min(...sizes) * scale, count: sizes.length, top: r.top, bottom: r.bottom, width: r.width};
+})"""
+
+
+def test_12_agent_stepper_and_what_changed_stay_readable_with_the_path_in_view(lab):
+    _put(lab, "twelve.ipynb", _notebook(TWO_LEVEL_12))
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab}/lab/workspaces/twelve/tree/twelve.ipynb?reset&token={TOKEN}")
+        run_all_when_ready(page)
+        assert page.locator(".jp-FileBrowser").first.is_visible()  # the sidebar is open
+        panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+        out = panel.locator(".jp-OutputArea").first
+        out.locator(".hnb-graphview svg .node").first.wait_for(timeout=60000)
+        out.locator(".hnb-loading").wait_for(state="detached", timeout=60000)
+        out.evaluate("e => e.scrollIntoView({block: 'start'})")  # the Stepper at the top, once
+
+        def button(label):
+            return out.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{label}\s*$")).first
+
+        def wait_text(text):
+            page.wait_for_function("([o, t]) => o.innerText.includes(t)", arg=[out.element_handle(), text],
+                                   timeout=30000)
+        views = []
+        for via in ("via transfer_to_businesstriage", "via transfer_to_billing"):
+            button("Step").click()
+            wait_text(via)
+            page.wait_for_timeout(400)
+            views.append(out.evaluate(PATH_IN_VIEW))
+        page.screenshot(path=str(ARTIFACTS / "stepper_12_agents.png"), full_page=False)
+        sizes = out.evaluate(MIN_LABEL_PX)
+        assert sizes[0]["count"] >= 12 and sizes[0]["min"] >= 11, sizes
+        for v in views:  # no scrolling between the path and the transcript on any step
+            assert v["parts"] >= 3 and v["hidden"] == [], v
+            assert v["lastRow"] and 0 <= v["lastRow"][0] and v["lastRow"][1] <= v["H"], v
+        # What changed: Back, force the other route at step 1, step, compare
+        button("Back").click()
+        wait_text("Back to before step 1")
+        out.get_by_role("tab", name="What if").click()
+        force = out.locator(".widget-dropdown", has=page.locator("label", has_text="force")).locator("select")
+        force.select_option(label="transfer_to_sales → Sales")
+        button("Apply to the next step").click()
+        wait_text("response forced")
+        button("Step").click()
+        wait_text("via transfer_to_sales")
+        button("What changed").click()
+        out.locator("img.hnb-path-graph").nth(1).wait_for(timeout=30000)
+        page.wait_for_timeout(500)
+        graphs = out.evaluate(IMG_TEXT_PX)
+        out.locator("img.hnb-path-graph").first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "what_changed_12_agents.png"), full_page=False)
+        browser.close()
+    assert len(graphs) == 2, graphs
+    assert graphs[1]["top"] >= graphs[0]["bottom"], graphs  # one path above the other
+    for g in graphs:
+        assert g["count"] >= 4 and g["min"] >= 11, f"What changed: smallest text {g['min']:.1f}px ({g})"

@@ -304,3 +304,70 @@ def test_every_stepper_tab_has_a_title_and_content():
     s = Stepper(customer_service())
     assert len(s.tabs.children) == len(TABS) == 8
     assert [s.tabs.get_title(i) for i in range(len(TABS))] == TABS
+
+
+def test_reset_cancels_a_step_in_flight_and_clears_its_status_and_stop_button():
+    model = _SlowStream(words=("The",) + (" refund",) * 30)  # 4.5 s if nothing cancels it
+    s = Stepper(Agent(name="Billing"), model=model, message="refund?")
+    s.send()
+    t = _click_in_thread(s.step_button)
+    assert _wait_for(lambda: "refund" in s.live.value)
+    assert "Calling the model" in s.status.value and s.stop_button.layout.display == ""
+    s.reset_button.click()
+    assert "Reset." in s.status.value and s.stop_button.layout.display == "none" and s.live.value == ""
+    assert not s.busy and s.run is None and s.error is None
+    t.join(5)
+    assert not t.is_alive()  # cancelled, not run to its end
+    # the cancelled step unwinding afterwards changes nothing in the view
+    assert "Reset." in s.status.value and s.run is None and s.retry_button.layout.display == "none"
+    assert "Send a message" in s.transcript.value and not s.send_button.disabled
+
+
+def test_opening_a_stepper_warms_the_offline_engine_with_a_loading_status(monkeypatch):
+    import threading
+    from handoff_nb.models import semantic
+    release, calls = threading.Event(), []
+
+    def slow_warm():
+        calls.append(1)
+        release.wait(5)
+    monkeypatch.setenv("HANDOFF_NB_MODEL", "offline")
+    monkeypatch.setattr(semantic, "semantic_available", lambda: True)
+    monkeypatch.setattr(semantic, "warm", slow_warm, raising=False)
+    s = Stepper(Agent(name="Billing"), message="refund?")
+    assert _wait_for(lambda: calls)
+    assert "loading…" in s.loading.value  # visible while the engine loads
+    release.set()
+    s.warm(wait=True)
+    assert s.loading.value == "" and calls == [1]  # loaded once, the line gone
+    scripted = Stepper(Agent(name="Billing"), model=ScriptedModel([say("hi")]))
+    assert scripted.warm() is None and scripted.loading.value == ""  # nothing local to load
+
+
+def test_what_if_json_errors_name_the_box():
+    from handoff_nb.examples import customer_service
+    s = Stepper(customer_service(), context={}, message=MSG)
+    s.send()
+    for box, name in ((s.what_history, "history"), (s.what_context, "run context")):
+        good = box.value
+        box.value = "[not json" if box is s.what_history else "{oops"
+        s.what_apply.click()
+        assert f"Not applied: the {name} box is not valid JSON" in s.status.value, s.status.value
+        assert "line 1, column" in s.status.value
+        box.value = good
+    s.what_handoff.value = "route_to_sales"
+    s.what_args.value = '{"interest_area": '
+    s.what_apply.click()
+    assert "the handoff arguments box is not valid JSON" in s.status.value
+    assert s.run._forced is None and s.run._pending_edits == []  # nothing applied
+
+
+def test_stepper_for_many_agents_is_compact_and_its_step_button_works_with_a_preset_message():
+    from handoff_nb.widgets.stepper import COMPACT_AGENTS
+    leaves = [Agent(name=f"Specialist{i}", handoff_description=f"topic {i}") for i in range(COMPACT_AGENTS)]
+    big = Stepper(Agent(name="Triage", handoffs=leaves), message="topic 3 please")
+    small = Stepper(Agent(name="Triage", handoffs=leaves[:3]))
+    assert big.compact and big.graph.max_height == "300px" and "hnb-compact" in big._dom_classes
+    assert not small.compact and small.graph.max_height == ""
+    assert not big.step_button.disabled and small.step_button.disabled  # message in the box: Step sends it
+    assert big.step_picker.layout.width == "auto"  # the inspect dropdown shows whole step names

@@ -55,6 +55,31 @@ function fit(el, state) {
   el.dataset.scale = scale.toFixed(3);
 }
 
+// With a height limit (compact Stepper), keep the active path (visited agents, handoffs taken,
+// the active agent) in view: scroll only when part of it is hidden; center it when it fits, else
+// center the active agent.
+function follow(canvas) {
+  const parts = canvas.querySelectorAll(".node.hnb-active, .node.hnb-visited, .edge.hnb-taken");
+  if (!parts.length || canvas.scrollHeight <= canvas.clientHeight && canvas.scrollWidth <= canvas.clientWidth) return;
+  const c = canvas.getBoundingClientRect();
+  const box = { l: Infinity, t: Infinity, r: -Infinity, b: -Infinity };
+  for (const p of parts) {
+    const q = p.getBoundingClientRect();
+    box.l = Math.min(box.l, q.left); box.t = Math.min(box.t, q.top);
+    box.r = Math.max(box.r, q.right); box.b = Math.max(box.b, q.bottom);
+  }
+  const inView = box.l >= c.left && box.r <= c.left + canvas.clientWidth
+    && box.t >= c.top && box.b <= c.top + canvas.clientHeight;
+  if (inView) return;
+  const active = canvas.querySelector(".node.hnb-active");
+  const a = active ? active.getBoundingClientRect() : { left: box.l, right: box.r, top: box.t, bottom: box.b };
+  const fitsX = box.r - box.l <= canvas.clientWidth, fitsY = box.b - box.t <= canvas.clientHeight;
+  const cx = fitsX ? (box.l + box.r) / 2 : (a.left + a.right) / 2;
+  const cy = fitsY ? (box.t + box.b) / 2 : (a.top + a.bottom) / 2;
+  canvas.scrollLeft += cx - (c.left + canvas.clientWidth / 2);
+  canvas.scrollTop += cy - (c.top + canvas.clientHeight / 2);
+}
+
 // Graphviz compiled to WebAssembly (@viz-js/viz, vendored in the Python package): loaded once
 // per page from the widget's own data (no CDN), only when the kernel has no dot binary.
 async function layoutInBrowser(dot, b64) {
@@ -89,6 +114,21 @@ function render({ model, el }) {
   button("\u2212", "zoom out", () => { state.zoom = current() / 1.25; });
   button("fit", "fit to width (labels stay readable)", () => { state.zoom = 0; });
   button("+", "zoom in", () => { state.zoom = current() * 1.25; });
+  const whole = document.createElement("button");
+  whole.type = "button";
+  whole.className = "hnb-whole";
+  bar.appendChild(whole);
+  const limit = () => {
+    const h = model.get("max_height") || "";
+    canvas.style.maxHeight = state.whole ? "none" : h;
+    whole.style.display = h ? "" : "none";
+    whole.textContent = state.whole ? "fit height" : "whole graph";
+    whole.title = state.whole ? "back to the compact height (the active path stays in view)"
+      : "show the whole graph (the page scrolls)";
+  };
+  whole.addEventListener("click", () => { state.whole = !state.whole; limit(); follow(canvas); });
+  limit();
+  model.on("change:max_height", limit);
   el.replaceChildren(bar, canvas);
   const draw = async () => {
     let svg = model.get("svg");
@@ -104,10 +144,11 @@ function render({ model, el }) {
     canvas.innerHTML = svg;
     apply(canvas, model.get("highlight"));
     fit(el, state);
+    follow(canvas);
   };
   draw();
   model.on("change:svg", draw);
-  model.on("change:highlight", () => apply(canvas, model.get("highlight")));
+  model.on("change:highlight", () => { apply(canvas, model.get("highlight")); follow(canvas); });
   canvas.addEventListener("wheel", (e) => {
     if (!e.ctrlKey) return;
     e.preventDefault();

@@ -26,6 +26,9 @@ class GraphView(anywidget.AnyWidget):
     """The DOT source, laid out in the browser when the kernel has no ``dot`` binary."""
     viz_js = traitlets.Unicode("").tag(sync=True)
     """Base64 of the vendored WebAssembly Graphviz (@viz-js/viz), sent only in that case."""
+    max_height = traitlets.Unicode("").tag(sync=True)
+    """CSS height limit of the graph ("" = the stylesheet's); the view then scrolls itself to keep
+    the active path in view, and its "whole graph" button lifts the limit."""
 
     def __init__(self, agent: Any, run: Any = None, **kwargs: Any) -> None:
         from ..sdk import maybe_from_sdk

