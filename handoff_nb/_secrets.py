@@ -103,7 +103,8 @@ def configured_secrets(client: Any) -> list[str]:
     key = getattr(client, "api_key", None)
     if isinstance(key, str):
         out.append(key)
-    headers = getattr(client, "_custom_headers", None) or getattr(client, "default_headers", None) or {}
+    headers = (client._custom_headers if hasattr(client, "_custom_headers")
+               else getattr(client, "default_headers", None)) or {}
     for k, v in dict(headers).items():
         name = str(k).lower()
         if isinstance(v, str) and name not in _NOT_SECRET_HEADERS and not name.startswith("x-stainless"):
