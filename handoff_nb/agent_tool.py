@@ -87,7 +87,8 @@ def agent_as_tool(agent: Any, tool_name: str | None, tool_description: str | Non
             given = nested_input(arguments)
             if isinstance(given, tuple):  # input_builder
                 given = await maybe_await(input_builder(json.loads(arguments or "{}")))
-            kwargs: dict[str, Any] = {"context": ctx.context, "run_config": run_config, "hooks": hooks}
+            kwargs: dict[str, Any] = {"context": ctx.context, "hooks": hooks,
+                                      "run_config": run_config or getattr(ctx, "run_config", None)}
             if max_turns is not None:
                 kwargs["max_turns"] = max_turns
             if on_stream is not None:

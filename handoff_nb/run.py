@@ -680,7 +680,7 @@ class Run:
         for call in tool_calls:
             tool = tool_by_name[call["name"]]
             arguments = call.get("arguments") or "{}"
-            tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments)
+            tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments, cfg)
             await hooks.on_tool_start(tool_ctx, agent, tool)
             if agent.hooks:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
@@ -954,9 +954,10 @@ def _handoff_info(h: Handoff[Any]) -> HandoffInfo:
 
 def _resolve_model(agent: Agent, cfg: RunConfig) -> Model:
     from .models.provider import resolve_model
+    from .models.sdk_model import adapt  # the SDK's Model interface (its own seam)
     if cfg.model is not None:
-        return resolve_model(cfg.model, from_run_config=True)
-    return resolve_model(agent.model)
+        return adapt(resolve_model(cfg.model, from_run_config=True))
+    return adapt(resolve_model(agent.model))
 
 
 class Runner:

@@ -240,3 +240,10 @@ def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[di
         else:
             raise ValueError(f"cannot map input item to a chat message: {item!r}")
     return messages
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModelTracing":  # agents.models.interface.ModelTracing (handoff_nb.models.sdk_model)
+        from .sdk_model import ModelTracing
+        return ModelTracing
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

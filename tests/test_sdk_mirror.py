@@ -1,0 +1,281 @@
+"""SDK code as it is (issue 21): the SDK's module paths, its Model interface, its test model, and
+the behaviours ported code relies on -- each checked against what SDK 0.24 does."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+import pytest
+from pydantic import BaseModel
+
+import handoff_nb as hn
+from handoff_nb import Agent, RunConfig, Runner, UserError, function_tool, handoff
+from handoff_nb.testing import (ModelStep, ScriptedModel, UnconsumedModelSteps, UnexpectedModelCall,
+                                assistant_message, function_call)
+
+pytest.importorskip("openai")
+
+
+def _cfg(*steps, **kw):
+    return RunConfig(model=ScriptedModel(steps), **kw)
+
+
+# -- module paths ---------------------------------------------------------------------------------
+
+SDK_PATHS = ["exceptions", "tool", "run_context", "tool_context", "usage", "run_config", "items",
+             "lifecycle", "handoffs", "agent", "result", "stream_events", "model_settings",
+             "strict_schema", "decorators", "testing", "tracing", "tracing.processor_interface",
+             "tracing.processors", "guardrail", "agent_output", "memory", "models.interface",
+             "models.openai_chatcompletions", "models.openai_responses", "extensions.handoff_filters",
+             "extensions.handoff_prompt", "extensions.visualization"]
+
+
+@pytest.mark.parametrize("path", SDK_PATHS)
+def test_the_sdks_module_paths_import(path):
+    importlib.import_module(f"handoff_nb.{path}")
+
+
+def test_names_the_sdk_examples_import():
+    from handoff_nb.items import ModelResponse
+    from handoff_nb.models.interface import ModelTracing
+    from handoff_nb.tracing.processor_interface import TracingExporter, TracingProcessor
+    from handoff_nb.tracing.processors import BatchTraceProcessor
+    assert ModelResponse is hn.ModelResponse and ModelTracing.DISABLED.is_disabled()
+    assert issubclass(BatchTraceProcessor, TracingProcessor) and TracingExporter
+    m = hn.OpenAIChatCompletionsModel(model="m", openai_client=__import__("openai").AsyncOpenAI(
+        api_key="sk-test", base_url="http://127.0.0.1:9/v1"))
+    assert m.model == "m"
+
+
+def test_what_is_not_mirrored_imports_and_names_the_sdk_engine():
+    from handoff_nb import ModelRetrySettings, RunState
+    with pytest.raises(UserError, match="SDK engine"):
+        RunState()
+    with pytest.raises(UserError, match="retry"):
+        ModelRetrySettings(max_retries=2)
+    with pytest.raises(UserError, match="needs_approval"):
+        @function_tool(needs_approval=True)
+        def f() -> str:
+            """F."""
+            return ""
+    with pytest.raises(AttributeError):
+        hn.NoSuchName  # noqa: B018
+
+
+# -- the SDK's Model interface and ScriptedModel ---------------------------------------------------
+
+def test_a_users_own_sdk_style_model_runs_in_our_runner():
+    from handoff_nb.items import ModelResponse
+    from handoff_nb.models.interface import Model
+    from handoff_nb.usage import Usage
+
+    class Mine(Model):
+        def __init__(self):
+            self.calls = []
+
+        async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
+                               handoffs, tracing, *, previous_response_id, conversation_id, prompt):
+            self.calls.append((system_instructions, input, [t.name for t in tools],
+                               [h.tool_name for h in handoffs]))
+            if len(self.calls) == 1:
+                item = function_call("transfer_to_billing", "{}", call_id="c1")
+            else:
+                item = assistant_message("billing here")
+            return ModelResponse(output=[item], usage=Usage(requests=1, input_tokens=3, output_tokens=2,
+                                                            total_tokens=5), response_id="r1")
+
+        async def stream_response(self, *a, **k):  # pragma: no cover
+            raise NotImplementedError
+
+    m = Mine()
+    triage = Agent(name="Triage", instructions="Route.", handoffs=[Agent(name="Billing")])
+    r = Runner.run_sync(triage, "refund", run_config=RunConfig(model=m, handoff_instructions=False))
+    assert r.agent_path == ["Triage", "Billing"] and r.final_output == "billing here"
+    assert m.calls[0] == ("Route.", [{"role": "user", "content": "refund"}], [], ["transfer_to_billing"])
+    assert m.calls[1][1][-1] == {"type": "function_call_output", "call_id": "c1",
+                                 "output": '{"assistant": "Billing"}'}
+    usage = r.context_wrapper.usage
+    assert (usage.requests, usage.total_tokens) == (2, 10)
+    assert [e.input_tokens for e in usage.request_usage_entries] == [3, 3]
+    assert r.last_response_id == "r1"
+
+
+def test_scripted_model_has_the_sdks_api():
+    @function_tool
+    def lookup(q: str) -> str:
+        """Look up."""
+        return "found " + q
+
+    m = ScriptedModel([[function_call("lookup", {"q": "x"}, call_id="c1")],
+                       ModelStep(output=[function_call("transfer_to_billing", "{}", call_id="c2")]),
+                       {"output": [assistant_message("done")]}])
+    triage = Agent(name="Triage", tools=[lookup], handoffs=[Agent(name="Billing")])
+    r = Runner.run_sync(triage, "hi", run_config=RunConfig(model=m))
+    assert r.agent_path == ["Triage", "Billing"] and r.final_output == "done"
+    assert m.remaining_steps == 0 and len(m.calls) == 3 and not m.first_call.streamed
+    assert [t.name for t in m.first_call.tools] == ["lookup"]
+    assert m.calls[1].input[-1] == {"type": "function_call_output", "call_id": "c1", "output": "found x"}
+    m.assert_complete()
+    with pytest.raises(UnexpectedModelCall):
+        Runner.run_sync(triage, "again", run_config=RunConfig(model=m))
+    left = ScriptedModel([[assistant_message("a")], [assistant_message("b")]])
+    Runner.run_sync(Agent(name="A"), "x", run_config=RunConfig(model=left))
+    with pytest.raises(UnconsumedModelSteps):
+        left.assert_complete()
+    boom = ScriptedModel([ModelStep.raise_error(RuntimeError("boom"))])
+    with pytest.raises(RuntimeError, match="boom"):
+        Runner.run_sync(Agent(name="A"), "x", run_config=RunConfig(model=boom))
+
+
+# -- behaviours ------------------------------------------------------------------------------------
+
+def test_agent_hook_context_has_the_turn_input_and_tool_hooks_get_a_tool_context():
+    seen = []
+
+    class Hooks(hn.RunHooks):
+        async def on_agent_start(self, context, agent):
+            seen.append(("start", type(context).__name__, context.turn_input))
+
+        async def on_tool_start(self, context, agent, tool):
+            seen.append(("tool", context.tool_name, context.tool_call_id))
+
+    @function_tool
+    def ping() -> str:
+        """Ping."""
+        return "pong"
+
+    Runner.run_sync(Agent(name="A", tools=[ping]), "hi", hooks=Hooks(),
+                    run_config=_cfg([function_call("ping", "{}", call_id="k1")], [assistant_message("ok")]))
+    assert seen == [("start", "AgentHookContext", [{"role": "user", "content": "hi"}]),
+                    ("tool", "ping", "k1")]
+
+
+def test_colliding_tool_names_warn_and_keep_the_last_as_the_sdk(caplog):
+    first, second = Agent(name="Billing Agent"), Agent(name="billing agent")
+    t = Agent(name="T", handoffs=[first, second])  # the SDK accepts this at construction
+    with caplog.at_level(logging.WARNING, logger="openai.agents"):
+        r = Runner.run_sync(t, "x", run_config=_cfg([function_call("transfer_to_billing_agent", "{}",
+                                                                   call_id="c")], [assistant_message("hi")]))
+    assert r.last_agent is second and "transfer_to_billing_agent" in caplog.text
+    with pytest.raises(UserError, match="used twice"):
+        Runner.run_sync(t, "x", run_config=_cfg([assistant_message("hi")],
+                                                tool_name_collision_policy="error"))
+
+
+class Verdict(BaseModel):
+    score: str
+    ok: bool
+
+
+def test_output_type_asks_for_json_and_types_the_final_output():
+    m = ScriptedModel([[assistant_message('{"score": "pass", "ok": true}')]])
+    r = Runner.run_sync(Agent(name="Judge", output_type=Verdict), "judge", run_config=RunConfig(model=m))
+    assert r.final_output == Verdict(score="pass", ok=True)
+    assert m.first_call.output_schema.json_schema()["required"] == ["score", "ok"]
+    with pytest.raises(hn.ModelBehaviorError, match="Invalid JSON"):
+        Runner.run_sync(Agent(name="Judge", output_type=Verdict), "judge",
+                        run_config=_cfg([assistant_message("not json")]))
+    # lists are wrapped as the SDK wraps them; the offline model answers in the schema
+    r = Runner.run_sync(Agent(name="L", output_type=list[int]), "numbers", run_config=RunConfig(model="offline"))
+    assert isinstance(r.final_output, list) and all(isinstance(x, int) for x in r.final_output)
+    with pytest.raises(UserError, match="strict_json_schema=False"):
+        Runner.run_sync(Agent(name="D", output_type=dict[int, str]), "x", run_config=RunConfig(model="offline"))
+
+
+def test_tool_use_behavior_stops_on_the_first_tool_or_at_named_tools():
+    @function_tool
+    def weather(city: str) -> dict:
+        """Weather."""
+        return {"city": city, "sky": "sunny"}
+
+    calls = [function_call("weather", {"city": "Oslo"}, call_id="w")]
+    r = Runner.run_sync(Agent(name="W", tools=[weather], tool_use_behavior="stop_on_first_tool"), "x",
+                        run_config=_cfg(calls))
+    assert r.final_output == {"city": "Oslo", "sky": "sunny"}
+    r = Runner.run_sync(Agent(name="W", tools=[weather], tool_use_behavior={"stop_at_tool_names": ["nope"]}),
+                        "x", run_config=_cfg(calls, [assistant_message("done")]))
+    assert r.final_output == "done"
+
+    def custom(ctx, results):
+        return hn.ToolsToFinalOutputResult(is_final_output=True, final_output=results[0].output["sky"])
+    r = Runner.run_sync(Agent(name="W", tools=[weather], tool_use_behavior=custom), "x", run_config=_cfg(calls))
+    assert r.final_output == "sunny"
+
+
+def test_input_and_output_guardrails_trip_as_in_the_sdk():
+    @hn.input_guardrail
+    def no_homework(ctx, agent, input):
+        return hn.GuardrailFunctionOutput(output_info="hw", tripwire_triggered="homework" in str(input))
+
+    @hn.output_guardrail
+    def no_secrets(ctx, agent, output):
+        return hn.GuardrailFunctionOutput(output_info=None, tripwire_triggered="secret" in output)
+
+    a = Agent(name="A", input_guardrails=[no_homework], output_guardrails=[no_secrets])
+    m = ScriptedModel([[assistant_message("fine")]])
+    r = Runner.run_sync(a, "hello", run_config=RunConfig(model=m))
+    assert r.final_output == "fine" and len(r.input_guardrail_results) == 1
+    assert r.output_guardrail_results[0].output.tripwire_triggered is False
+    blocked = ScriptedModel([[assistant_message("never")]])
+    with pytest.raises(hn.InputGuardrailTripwireTriggered) as e:
+        Runner.run_sync(a, "do my homework", run_config=RunConfig(model=blocked))
+    assert e.value.guardrail_result.output.output_info == "hw" and blocked.remaining_steps == 1
+    with pytest.raises(hn.OutputGuardrailTripwireTriggered):
+        Runner.run_sync(a, "hello", run_config=_cfg([assistant_message("the secret is 42")]))
+
+
+def test_an_agent_as_a_tool_runs_nested_and_the_caller_keeps_the_conversation():
+    spanish = Agent(name="Spanish", instructions="Translate to Spanish.")
+    m = ScriptedModel([[function_call("translate_to_spanish", {"input": "hello"}, call_id="t")],
+                       [assistant_message("hola")],  # the nested run
+                       [assistant_message("In Spanish: hola")]])
+    orchestrator = Agent(name="Orchestrator", tools=[spanish.as_tool("translate_to_spanish", "Translate")])
+    r = Runner.run_sync(orchestrator, "say hello in Spanish", run_config=RunConfig(model=m))
+    assert r.final_output == "In Spanish: hola" and r.agent_path == ["Orchestrator"]
+    assert m.calls[1].input == [{"role": "user", "content": "hello"}]
+    assert m.calls[2].input[-1]["output"] == "hola"
+
+
+def test_sessions_remember_the_conversation():
+    from handoff_nb.memory import SQLiteSession
+    session = SQLiteSession("user-1")
+    m = ScriptedModel([[assistant_message("first")], [assistant_message("second")]])
+    a = Agent(name="A")
+    Runner.run_sync(a, "one", session=session, run_config=RunConfig(model=m))
+    Runner.run_sync(a, "two", session=session, run_config=RunConfig(model=m))
+    assert [i.get("content") if isinstance(i.get("content"), str) else "a" for i in m.calls[1].input] == \
+        ["one", "first", "two"]
+    assert len(asyncio.run(session.get_items())) == 4
+
+
+def test_batch_trace_processor_exports_through_an_exporter():
+    from handoff_nb.tracing.processor_interface import TracingExporter
+    from handoff_nb.tracing.processors import BatchTraceProcessor
+    got = []
+
+    class Exp(TracingExporter):
+        def export(self, items):
+            got.extend(i.export() for i in items)
+
+    p = BatchTraceProcessor(Exp())
+    hn.set_trace_processors([p])
+    try:
+        with hn.trace("wf"):
+            with hn.custom_span("op", data={"k": 1}):
+                pass
+        p.shutdown()
+    finally:
+        hn.set_trace_processors([])
+    assert [g["object"] for g in got] == ["trace", "trace.span"] and got[1]["span_data"]["data"] == {"k": 1}
+
+
+def test_item_helpers_and_tool_call_items_as_the_sdk():
+    from handoff_nb import ItemHelpers
+    assert ItemHelpers.extract_text(assistant_message("hi")) == "hi"
+    assert ItemHelpers.extract_text({"role": "user", "content": "x"}) is None
+    r = Runner.run_sync(Agent(name="A", tools=[function_tool(lambda: "x", name_override="t")]), "x",
+                        run_config=_cfg([function_call("t", "{}", call_id="c9")], [assistant_message("y")]))
+    call = next(i for i in r.new_items if isinstance(i, hn.ToolCallItem))
+    assert (call.call_id, call.tool_name) == ("c9", "t")
