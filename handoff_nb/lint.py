@@ -82,8 +82,7 @@ class LintReport:
 def _reachable(root: Agent, enabled_only: bool) -> list[Agent]:
     seen = {id(root): root}
     queue = [root]
-    while queue:
-        a = queue.pop(0)
+    for a in queue:  # BFS without recursion (the list grows while it is walked)
         for h in a.handoff_objects():
             if h.agent is None or (enabled_only and h.is_enabled is False):
                 continue
@@ -99,43 +98,55 @@ def _cannot_finish(agent: Agent) -> bool:
 
 
 def _cycles(agents: list[Agent]) -> list[list[Agent]]:
-    """Strongly connected components with a cycle (Tarjan)."""
+    """Strongly connected components with a cycle (Tarjan's algorithm, with an explicit stack so
+    a chain of thousands of agents needs no recursion)."""
     index: dict[int, int] = {}
     low: dict[int, int] = {}
     stack: list[Agent] = []
     on: set[int] = set()
     out: list[list[Agent]] = []
-    counter = [0]
+    counter = 0
 
-    def visit(a: Agent) -> None:
-        index[id(a)] = low[id(a)] = counter[0]
-        counter[0] += 1
-        stack.append(a)
-        on.add(id(a))
-        for h in a.handoff_objects():
-            b = h.agent
-            if b is None:
+    def targets(a: Agent) -> list[Agent]:
+        return [h.agent for h in a.handoff_objects() if h.agent is not None]
+
+    for root in agents:
+        if id(root) in index:
+            continue
+        index[id(root)] = low[id(root)] = counter
+        counter += 1
+        stack.append(root)
+        on.add(id(root))
+        work: list[tuple[Agent, list[Agent], int]] = [(root, targets(root), 0)]
+        while work:
+            a, nexts, i = work[-1]
+            if i < len(nexts):
+                work[-1] = (a, nexts, i + 1)
+                b = nexts[i]
+                if id(b) not in index:
+                    index[id(b)] = low[id(b)] = counter
+                    counter += 1
+                    stack.append(b)
+                    on.add(id(b))
+                    work.append((b, targets(b), 0))
+                elif id(b) in on:
+                    low[id(a)] = min(low[id(a)], index[id(b)])
                 continue
-            if id(b) not in index:
-                visit(b)
-                low[id(a)] = min(low[id(a)], low[id(b)])
-            elif id(b) in on:
-                low[id(a)] = min(low[id(a)], index[id(b)])
-        if low[id(a)] == index[id(a)]:
-            comp = []
-            while True:
-                b = stack.pop()
-                on.discard(id(b))
-                comp.append(b)
-                if b is a:
-                    break
-            self_loop = any(h.agent is a for h in a.handoff_objects())
-            if len(comp) > 1 or self_loop:
-                out.append(comp)
-
-    for a in agents:
-        if id(a) not in index:
-            visit(a)
+            work.pop()
+            if work:  # back in the caller: fold the low-link up
+                parent = work[-1][0]
+                low[id(parent)] = min(low[id(parent)], low[id(a)])
+            if low[id(a)] == index[id(a)]:
+                comp = []
+                while True:
+                    b = stack.pop()
+                    on.discard(id(b))
+                    comp.append(b)
+                    if b is a:
+                        break
+                self_loop = any(t is a for t in nexts)
+                if len(comp) > 1 or self_loop:
+                    out.append(comp)
     return out
 
 

@@ -75,40 +75,97 @@ def maybe_from_sdk(obj: Any) -> Any:
 # -- SDK -> handoff_nb ----------------------------------------------------------------------------
 
 def from_sdk(agent: Any) -> Agent:
-    """The handoff_nb version of an SDK agent graph (see the module docstring)."""
+    """The handoff_nb version of an SDK agent graph (see the module docstring). The graph is
+    walked iteratively (a chain or ring of thousands of agents converts); a conversion is cached
+    per SDK agent and reused while that agent and everything it reaches are unchanged."""
     if isinstance(agent, Agent):
         return agent
     if not is_sdk_agent(agent):
         raise UserError(f"from_sdk() needs an agents.Agent, got {type(agent).__name__}")
     cached = _from_cache.get(agent)
-    if cached is not None and (getattr(cached, "_sdk_fingerprint", None) is _CONVERTING
-                               or _fingerprint(agent) == getattr(cached, "_sdk_fingerprint", None)):
-        return cached  # unchanged since converted (or being converted: a cycle)
-    if cached is not None:  # the SDK graph was edited since: convert it again
-        _forget(agent)
-    _check_supported(agent)
-    ours = Agent(name=agent.name, instructions=_instructions(agent),
-                 handoff_description=agent.handoff_description, model=_model(agent),
-                 model_settings=_settings(agent.model_settings),
-                 tools=[_tool(agent, t) for t in agent.tools], hooks=agent.hooks,
-                 reset_tool_choice=getattr(agent, "reset_tool_choice", True))
-    ours._sdk_agent = agent  # type: ignore[attr-defined]
-    ours._sdk_fingerprint = _CONVERTING  # type: ignore[attr-defined]
-    _from_cache.put(agent, ours)  # before the handoffs: cycles find it
-    ours.handoffs = [_handoff(agent, h) for h in agent.handoffs]
-    ours.check_tool_names()
-    ours._sdk_fingerprint = _fingerprint(agent)  # type: ignore[attr-defined]
-    return ours
+    if cached is not None and getattr(cached, "_sdk_fingerprint", None) is _CONVERTING:
+        return cached  # being converted right now (a handoff back to it)
+    graph = _sdk_graph(agent)
+    stale = _stale(graph)
+    if not stale:
+        return cached
+    todo = [a for a in graph if id(a) in stale]
+    for a in todo:  # every unsupported feature is found before anything is cached
+        _check_supported(a)
+    made: dict[int, Agent] = {}
+    try:
+        for a in todo:  # 1. every agent, without handoffs (cycles and chains need them all first)
+            ours = Agent(name=a.name, instructions=_instructions(a),
+                         handoff_description=a.handoff_description, model=_model(a),
+                         model_settings=_settings(a.model_settings),
+                         tools=[_tool(a, t) for t in a.tools], hooks=a.hooks,
+                         reset_tool_choice=getattr(a, "reset_tool_choice", True))
+            ours._sdk_agent = a  # type: ignore[attr-defined]
+            ours._sdk_fingerprint = _CONVERTING  # type: ignore[attr-defined]
+            made[id(a)] = ours
+            _from_cache.put(a, ours)
+        for a in todo:  # 2. the handoffs, each target already converted (no recursion)
+            ours = made[id(a)]
+            ours.handoffs = [_handoff(a, h) for h in a.handoffs]
+            ours.check_tool_names()
+        for a in todo:
+            ours = made[id(a)]
+            ours._sdk_fingerprint = _agent_fingerprint(a)  # type: ignore[attr-defined]
+            ours._sdk_links = tuple(_from_cache.get(t) for t in _targets(a))  # type: ignore[attr-defined]
+    except BaseException:
+        for a in todo:  # no half-converted graph stays cached
+            _from_cache.drop(a)
+        raise
+    return made[id(agent)] if id(agent) in made else _from_cache.get(agent)
+
+
+def _targets(agent: Any) -> list[Any]:
+    """The SDK agents ``agent`` hands off to (a hand-built Handoff without a target: none)."""
+    out = []
+    for h in getattr(agent, "handoffs", []):
+        t = h if is_sdk_agent(h) else (h._agent_ref() if getattr(h, "_agent_ref", None) else None)
+        if t is not None:
+            out.append(t)
+    return out
+
+
+def _stale(graph: list[Any]) -> set[int]:
+    """ids of the agents of ``graph`` whose cached conversion cannot be reused: none yet, the
+    agent changed, or it links to an agent whose conversion changed -- and every agent that
+    reaches one of those (its conversion points into the old one)."""
+    bad: list[Any] = []
+    back: dict[int, list[Any]] = {}
+    for a in graph:
+        targets = _targets(a)
+        for t in targets:
+            back.setdefault(id(t), []).append(a)
+        c = _from_cache.get(a)
+        links = getattr(c, "_sdk_links", None)
+        if (c is None or getattr(c, "_sdk_fingerprint", None) != _agent_fingerprint(a) or links is None
+                or len(links) != len(targets)
+                or any(x is not _from_cache.get(t) for x, t in zip(links, targets))):
+            bad.append(a)
+    stale = {id(a) for a in bad}
+    while bad:
+        a = bad.pop()
+        for b in back.get(id(a), ()):
+            if id(b) not in stale:
+                stale.add(id(b))
+                bad.append(b)
+    return stale
+
+
+def _converted(agent: Any) -> Agent:
+    """``agent``'s conversion during ``from_sdk`` (already made: no walk, no recursion)."""
+    return _from_cache.get(agent) or from_sdk(agent)
 
 
 def _sdk_graph(agent: Any) -> list[Any]:
     seen: dict[int, Any] = {id(agent): agent}
     queue = [agent]
-    while queue:
-        a = queue.pop(0)
-        for h in getattr(a, "handoffs", []):
-            t = h if is_sdk_agent(h) else (h._agent_ref() if getattr(h, "_agent_ref", None) else None)
-            if t is not None and id(t) not in seen:
+    for a in queue:  # BFS, iteratively (the list grows while it is walked)
+        for t in _targets(a):
+            if id(t) not in seen:
                 seen[id(t)] = t
                 queue.append(t)
     return list(seen.values())
@@ -116,15 +173,17 @@ def _sdk_graph(agent: Any) -> list[Any]:
 
 def _fingerprint(agent: Any) -> tuple[Any, ...]:
     """What a conversion depends on, over the whole SDK graph: an edit changes it."""
-    out = []
-    for a in _sdk_graph(agent):
-        out.append((id(a), a.name, id(a.instructions) if callable(a.instructions) else a.instructions,
-                    a.handoff_description, str(a.model), id(a.hooks),
-                    tuple((id(h), getattr(h, "tool_name", None), getattr(h, "tool_description", None),
-                           id(getattr(h, "input_filter", None)), id(getattr(h, "is_enabled", None)))
-                          for h in a.handoffs),
-                    tuple((id(t), getattr(t, "name", None), getattr(t, "description", None)) for t in a.tools)))
-    return tuple(out)
+    return tuple(_agent_fingerprint(a) for a in _sdk_graph(agent))
+
+
+def _agent_fingerprint(a: Any) -> tuple[Any, ...]:
+    """What one agent's conversion depends on (its fields, its handoffs and tools)."""
+    return (id(a), a.name, id(a.instructions) if callable(a.instructions) else a.instructions,
+            a.handoff_description, str(a.model), id(a.hooks),
+            tuple((id(h), getattr(h, "tool_name", None), getattr(h, "tool_description", None),
+                   id(getattr(h, "input_filter", None)), id(getattr(h, "is_enabled", None)))
+                  for h in a.handoffs),
+            tuple((id(t), getattr(t, "name", None), getattr(t, "description", None)) for t in a.tools))
 
 
 def _forget(agent: Any) -> None:
@@ -248,7 +307,7 @@ def _filter(fn: Any) -> Any:
 
 def _handoff(source: Any, h: Any) -> Handoff[Any]:
     if is_sdk_agent(h):
-        return handoff(from_sdk(h))
+        return handoff(_converted(h))
     target = h._agent_ref() if getattr(h, "_agent_ref", None) is not None else None
     if target is None:  # built by hand: the target is chosen in code when the handoff is taken
         return Handoff(tool_name=h.tool_name, tool_description=h.tool_description,
@@ -262,7 +321,7 @@ def _handoff(source: Any, h: Any) -> Handoff[Any]:
     on_handoff, input_type = captured.get("on_handoff"), captured.get("input_type")
     default_name = h.tool_name == Handoff.default_tool_name(target)
     default_desc = h.tool_description == Handoff.default_tool_description(target)
-    ours = handoff(from_sdk(target),
+    ours = handoff(_converted(target),
                    tool_name_override=None if default_name else h.tool_name,
                    tool_description_override=None if default_desc else h.tool_description,
                    on_handoff=on_handoff, input_type=input_type, input_filter=_filter(h.input_filter),
@@ -285,15 +344,36 @@ def _sdk() -> Any:
 
 def to_sdk(agent: Agent) -> Any:
     """Real ``agents.Agent`` objects for a handoff_nb graph (cycles kept). ``from_sdk(to_sdk(a))``
-    reproduces ``a``: names, instructions, descriptions, tools, handoff settings and labels."""
+    reproduces ``a``: names, instructions, descriptions, tools, handoff settings and labels.
+    The graph is walked iteratively (a chain of thousands of agents converts)."""
     agent = maybe_from_sdk(agent)
     sdk = _sdk()
     cached = _to_cache.get(agent)
     if cached is not None:
         return cached
-    if agent.model is not None and not isinstance(agent.model, str):
-        raise UserError(f"agent {agent.name!r} has a model object ({type(agent.model).__name__}): "
-                        "the SDK takes a model name here (or its own Model classes)")
+    todo = [a for a in agent.walk() if _to_cache.get(a) is None]
+    for a in todo:  # checked before anything is built
+        if a.model is not None and not isinstance(a.model, str):
+            raise UserError(f"agent {a.name!r} has a model object ({type(a.model).__name__}): "
+                            "the SDK takes a model name here (or its own Model classes)")
+    made = []
+    try:
+        for a in todo:  # 1. every agent without handoffs, 2. the handoffs (targets all exist)
+            theirs = _agent_to_sdk(sdk, a)
+            _to_cache.put(a, theirs)
+            _from_cache.put(theirs, a)
+            made.append((a, theirs))
+        for a, theirs in made:
+            theirs.handoffs = [_handoff_to_sdk(sdk, h) for h in a.handoff_objects()]
+    except BaseException:
+        for a, theirs in made:
+            _to_cache.drop(a)
+            _from_cache.drop(theirs)
+        raise
+    return _to_cache.get(agent)
+
+
+def _agent_to_sdk(sdk: Any, agent: Agent) -> Any:
     settings = sdk.ModelSettings(**{k: v for k, v in dataclasses.asdict(agent.model_settings).items()
                                     if v is not None and k in {f.name for f in dataclasses.fields(sdk.ModelSettings)}})
     kwargs: dict[str, Any] = dict(name=agent.name, instructions=_instructions_to_sdk(agent),
@@ -304,11 +384,7 @@ def to_sdk(agent: Agent) -> Any:
         kwargs["model"] = agent.model
     if agent.hooks is not None:
         kwargs["hooks"] = agent.hooks
-    theirs = sdk.Agent(**kwargs)
-    _to_cache.put(agent, theirs)
-    _from_cache.put(theirs, agent)
-    theirs.handoffs = [_handoff_to_sdk(sdk, h) for h in agent.handoff_objects()]
-    return theirs
+    return sdk.Agent(**kwargs)
 
 
 def _instructions_to_sdk(agent: Agent) -> Any:
