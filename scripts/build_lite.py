@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,21 @@ def wheels() -> list[Path]:
     return sorted(folder.glob("*.whl"))
 
 
+UNUSED = (
+    # icon fonts for browsers without WOFF (SVG fonts: no current browser loads them; EOT: old IE)
+    "build/fa-*.svg", "build/fa-*.eot",
+    # Pyodide's TypeScript declarations and stand-alone consoles: never loaded by the kernel
+    "static/pyodide/*.d.ts", "static/pyodide/console*.html",
+)
+
+
+def trim(site: Path) -> None:
+    """Drop files the site never serves to a reader (1.7 MB)."""
+    for pattern in UNUSED:
+        for f in site.glob(pattern):
+            f.unlink()
+
+
 def main() -> None:
     dist = pyodide_tarball(pyodide_dist())
     whls = wheels()
@@ -134,6 +150,7 @@ def main() -> None:
         *[arg for w in whls for arg in ("--piplite-wheels", str(w))], cwd=CACHE)
     for leftover in OUT.rglob("*.map"):  # Pyodide's own maps (pyodide.mjs.map...) too
         leftover.unlink()
+    trim(OUT)
     # the kernel must load Pyodide from the site (not its CDN default) and never reach PyPI
     config_path = OUT / "jupyter-lite.json"
     config = json.loads(config_path.read_text())
@@ -145,10 +162,82 @@ def main() -> None:
     plugin["pyodideUrl"] = "./static/pyodide/pyodide.mjs"
     plugin["disablePyPIFallback"] = True
     config["jupyter-config-data"]["exposeAppInBrowser"] = True  # window.jupyterapp, for the browser test
+    # a link (lab/index.html?path=notebooks/05_...) opens the notebook it names, alone: the layout
+    # (workspace) lives in memory, so the last visit's notebooks and kernels are not restored.
+    # Edited notebooks are still kept in the browser (the contents storage is unchanged).
+    config["jupyter-config-data"]["enableMemoryStorage"] = True
+    config["jupyter-config-data"]["workspacesStorageDrivers"] = ["memoryStorageDriver"]
     config_path.write_text(json.dumps(config, indent=2))
     size = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f">> build/lite: {size / 1e6:.1f} MB; serve it with: python -m http.server -d build/lite 8000")
+    if os.environ.get("HANDOFF_NB_LITE_MEASURE", "1") != "0":
+        summary_times()
+
+
+def summary_times() -> None:
+    """Print the cold and warm kernel-ready times (headless chromium on loopback), with this
+    Python's playwright or, failing that, the project venv's."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        venv = ROOT / ".venv" / "bin" / "python"
+        if not venv.exists():
+            print(">> kernel ready: not measured (no playwright; make test installs it)")
+            return
+        subprocess.run([str(venv), __file__, "--measure"], check=False)
+        return
+    try:
+        cold, warm = measure()
+    except Exception as e:  # no chromium, a browser that would not start...
+        print(f">> kernel ready: not measured ({type(e).__name__}: {str(e)[:200]})")
+        return
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f">> kernel ready (00_start_here, loopback, headless chromium, load {load:.1f} on "
+          f"{os.cpu_count()} cores): cold {cold:.1f} s (fresh profile), warm {warm:.1f} s (reload)")
+
+
+KERNEL_IDLE = ("() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+               " return w && w.sessionContext && w.sessionContext.session"
+               " && w.sessionContext.kernelDisplayStatus === 'idle'; }")
+
+
+def measure(notebook: str = "00_start_here") -> tuple[float, float]:
+    """Seconds from opening ``notebook``'s link to an idle kernel: in a fresh profile (cold), then
+    reloading it in the same profile (warm: the browser's cache holds Pyodide and the wheels)."""
+    import functools
+    import http.server
+    import threading
+    import time
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(OUT)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+            page = browser.new_context().new_page()
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site) else r.abort())
+            times = []
+            for _ in range(2):
+                t = time.perf_counter()
+                page.goto(f"{site}/lab/index.html?path=notebooks/{notebook}.ipynb")
+                page.wait_for_function(KERNEL_IDLE, timeout=300000)
+                times.append(time.perf_counter() - t)
+            browser.close()
+    finally:
+        server.shutdown()
+    return times[0], times[1]
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--measure"]:
+        summary_times()
+    else:
+        main()

@@ -89,14 +89,21 @@ def _open(page, site, notebook):
 
 
 def _run_all(page, timeout_s=420):
+    """Run All; seconds until the last cell finished. A cell that fails stops the run (the
+    cells after it never get an execution count): the error is then reported by _problems."""
     t = time.perf_counter()
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " const cells = w.content.widgets.filter(c => c.model.type === 'code');"
-        " return cells.length && cells.every(c => c.model.executionCount !== null && c.model.executionCount !== undefined)"
-        " && w.sessionContext.kernelDisplayStatus === 'idle'; }", timeout=timeout_s * 1000, polling=500)
-    return time.perf_counter() - t
+    page.set_default_timeout(timeout_s * 1000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")  # resolves when all ran
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout_s * 1000, polling=500)
+    took = time.perf_counter() - t
+    page.set_default_timeout(30000)
+    return took
+
+
+def _unexecuted(page):
+    return page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets.filter(c => c.model.type === 'code'"
+        " && (c.model.executionCount === null || c.model.executionCount === undefined)).length")
 
 
 def _problems(page):
@@ -143,6 +150,13 @@ def _wait_text(page, out, text, timeout=60000):
         raise AssertionError(f"{text!r} never appeared; the widget shows:\n{out.inner_text()[:3000]}") from None
 
 
+HANDOFF_ARGS = {  # the customer_service() system's handoff inputs (notebook 11)
+    "route_to_billing": '{"billing_issue_type": "charge", "amount_mentioned": null, "summary": "x"}',
+    "route_to_support": '{"issue_category": "account", "urgency": "low", "summary": "x"}',
+    "route_to_sales": '{"interest_area": "pricing", "budget_mentioned": false, "summary": "x"}',
+}
+
+
 def _drive_stepper(page, notebook):
     """Send, Step, Back, What if: force a handoff, Apply, Step (marked ✎), What changed."""
     out = page.locator(".jp-OutputArea").filter(has=page.locator(".hnb-stepper")).first
@@ -163,7 +177,9 @@ def _drive_stepper(page, notebook):
     force = out.locator("select").filter(has=page.locator("option", has_text="(let the model answer)")).first
     labels = [o.replace("\xa0", " ") for o in force.locator("option").all_text_contents()]
     index, other = next((i, o) for i, o in enumerate(labels) if "→" in o and active not in o)
-    force.select_option(index=index)  # a handoff the model did not take
+    force.select_option(index=index)  # a handoff the model did not take, with valid arguments
+    tool = other.split("→", 1)[0].strip()
+    out.locator("textarea[placeholder^='handoff arguments']").first.fill(HANDOFF_ARGS.get(tool, "{}"))
     _click(out, "Apply to the next step")
     _wait_text(page, out, "Applied to the next step")
     assert "Not applied" not in out.inner_text()
@@ -190,6 +206,7 @@ def test_notebook_runs_to_the_end_in_the_browser(site, notebook):
         TIMES[notebook] = (ready, took)
         page.screenshot(path=str(ARTIFACTS / f"lite_{notebook[:2]}.png"), full_page=False)
         assert _problems(page) == []
+        assert _unexecuted(page) == 0
         static, drawn, live, live_drawn = _graphs(page)
         assert drawn == static, f"{static - drawn} of {static} static graphs are not SVG"
         assert live_drawn == live, f"{live - live_drawn} of {live} GraphViews have no SVG"

@@ -27,7 +27,7 @@ if "google.colab" in sys.modules:
     # %pip install -q "handoff_nb[notebook] @ git+https://github.com/OWNER/handoff_nb"
     # !apt-get -qq install -y graphviz > /dev/null
 elif sys.platform == "emscripten":  # JupyterLite: from the site's own wheels, no network
-    # %pip install -q handoff_nb[widgets]
+    # %pip install -q handoff_nb[widgets,openai]
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -54,7 +54,9 @@ else:
 #
 # ## Real HTTP without a key
 # `handoff_nb.testing.FakeOpenAIServer` is a tiny OpenAI-compatible server on 127.0.0.1 with
-# scripted answers — handy for seeing the exact payloads and for testing error handling.
+# scripted answers — handy for seeing the exact payloads and for testing error handling. (In the
+# browser tab, where nothing can listen on a port, it answers inside the kernel instead: same
+# routes, same payloads, no socket.)
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -38,6 +38,8 @@ if "google.colab" in sys.modules:
     # !apt-get -qq install -y graphviz > /dev/null
 elif sys.platform == "emscripten":  # JupyterLite: from the site's own wheels, no network
     # %pip install -q handoff_nb[widgets]
+    from handoff_nb.lite import needs_local_python  # the SDK's MCP and crypto packages are native
+    needs_local_python("the OpenAI Agents SDK (`openai-agents`)")
 
 # %%
 import agents
