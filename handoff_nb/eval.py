@@ -261,6 +261,8 @@ class RoutingReport:
         self._is_escalation = escalation or (lambda n: "escalat" in n.lower())
         self.cache_stats = cache_stats
         """Request-cache hits, misses and money saved (None when no cache was used)."""
+        self.loading_s: float | None = None
+        """One-time loading before the cases ran (the offline engine), kept out of the latency."""
 
     # -- trials: a stochastic router measured honestly ------------------------------------------
     @property
@@ -341,6 +343,9 @@ class RoutingReport:
         calls = sum(r.model_calls for r in self.results)
         text = (f"{calls} model calls, {self.input_tokens} in / {self.output_tokens} out tokens, "
                 f"latency p50 {self.latency['p50']:.2f} s / p95 {self.latency['p95']:.2f} s")
+        loading = self.loading_s
+        if loading is not None:  # the offline engine's cold start, measured before the cases ran
+            text += f" (one-time loading {loading:.2f} s, not included)"
         c = self.cost_usd
         if calls and c is None:
             unknown = sorted({m for r in self.results for m in r.models if r.cost_usd is None})
@@ -581,6 +586,7 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
         config = RunConfig(**{**config.__dict__, "model": model})
     cached = _cache_for(config, agent, cache)
     cached_config = RunConfig(**{**config.__dict__, "model": cached}) if cached is not None else config
+    loading_s = await _warm_up(agent, config, case_list, context_factory)
     from .ratelimit import AdaptiveLimiter
     limiter = AdaptiveLimiter(concurrency)
     total = len(case_list) * trials
@@ -641,6 +647,7 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     report = RoutingReport(name or agent.name, list(results), escalation,
                            cache_stats=cached.stats if cached is not None else None)
     report.limiter_backoffs = limiter.backoffs
+    report.loading_s = loading_s
     return report
 
 
@@ -799,3 +806,87 @@ def compare_variants(variants: dict[str, Agent], cases: Sequence[Any] | str | pa
 def bundled_cases() -> list[Case]:
     """handoff_nb's labelled customer-service messages for seed 000's system."""
     return load_cases(pathlib.Path(__file__).parent / "data" / "customer_service_cases.jsonl")
+
+
+async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
+                   context_factory: Callable[[], Any]) -> float | None:
+    """One-time loading, done and timed before the cases run so the report's latency is what a
+    case costs with everything loaded: the offline model's engine and every routing agent's
+    route texts. Only for the offline model (nothing is sent anywhere; no handoff, tool or
+    callback runs: each agent's first request is built and decided, then dropped). None when
+    there was nothing to load this way."""
+    import time
+
+    from .items import normalize_input
+    from .models.offline import OfflineModel
+    from .run import RunContextWrapper, _resolve_model, build_request
+    if not cases:
+        return None
+    routers = [a for a in agent.walk() if a.handoffs]
+    try:
+        models = [_resolve_model(a, config) for a in routers]
+    except Exception:  # a model spec the run itself will report
+        return None
+    if not routers or not all(isinstance(m, OfflineModel) for m in models):
+        return None
+    t0 = time.perf_counter()
+    from .models import semantic
+    semantic.get_embedder()  # the engine, even where the first message is decided by words
+    for router, model in zip(routers, models):
+        try:
+            request = (await build_request(router, RunContextWrapper(context_factory()), config,
+                                           normalize_input(cases[0].message)))[0]
+            await model.get_response(request)
+        except Exception:  # dynamic instructions needing a real context...: the cases will say
+            continue
+    return time.perf_counter() - t0
+
+
+def expected_paths(agent: Agent, report: RoutingReport) -> dict[int, tuple[str, ...] | None]:
+    """Per result (by id): the agent path its case expects, entry agent first -- the case's own
+    ``expected_path``, else the shortest chain of handoffs from ``agent`` to the expected agent
+    (None when no chain reaches it)."""
+    graph: dict[str, list[str]] = {}
+    for a in agent.walk():
+        graph.setdefault(a.name, [h.agent_name for h in a.handoff_objects()])
+    shortest: dict[str, tuple[str, ...]] = {agent.name: (agent.name,)}
+    queue = [agent.name]
+    while queue:  # breadth first: the shortest chain to every agent
+        name = queue.pop(0)
+        for nxt in graph.get(name, []):
+            if nxt not in shortest:
+                shortest[nxt] = shortest[name] + (nxt,)
+                queue.append(nxt)
+    return {id(r): tuple(r.case.expected_path) if r.case.expected_path else shortest.get(r.case.expected_final)
+            for r in report.results}
+
+
+def accuracy_by_level(agent: Agent, report: RoutingReport) -> list[dict[str, Any]]:
+    """Routing accuracy per level of decision: level 1 is the entry agent's choice (hand off to
+    the right agent, or keep the message when it is the expected one), level 2 the choice of the
+    agent reached next, and so on. A case counts at level k when its first k-1 decisions were
+    right and the agent it reached routes (has handoffs) or was expected to hand off. Each level:
+    ``level``, ``agents`` (who decided), ``n``, ``correct``, ``accuracy``."""
+    routers = {a.name for a in agent.walk() if a.handoffs}
+    expected = expected_paths(agent, report)
+    levels: dict[int, dict[str, Any]] = {}
+    for r in report.results:
+        want = expected[id(r)]
+        if r.error or not want or not r.path:
+            continue
+        got = tuple(r.path)
+        for k in range(1, len(want) + 1):
+            if got[:k] != want[:k]:
+                break
+            decider = want[k - 1]
+            if decider not in routers and len(want) == k:
+                break  # the expected agent has nowhere to send it: no decision at this level
+            d = levels.setdefault(k, {"level": k, "agents": [], "n": 0, "correct": 0})
+            if decider not in d["agents"]:
+                d["agents"].append(decider)
+            d["n"] += 1
+            right = (len(got) > k and got[k] == want[k]) if len(want) > k else len(got) == k
+            d["correct"] += right
+            if not right:
+                break
+    return [{**d, "accuracy": d["correct"] / d["n"]} for _, d in sorted(levels.items())]

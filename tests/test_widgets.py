@@ -371,3 +371,67 @@ def test_stepper_for_many_agents_is_compact_and_its_step_button_works_with_a_pre
     assert not small.compact and small.graph.max_height == ""
     assert not big.step_button.disabled and small.step_button.disabled  # message in the box: Step sends it
     assert big.step_picker.layout.width == "auto"  # the inspect dropdown shows whole step names
+
+
+def _two_level():
+    leaves = {"TechnicalTriage": ["FrontendSupport", "MobileSupport"], "BusinessTriage": ["Billing", "Sales"]}
+    subs = [Agent(name=n, instructions=f"Route {n} questions.", handoff_description=f"{n} questions",
+                  handoffs=[Agent(name=x, handoff_description=f"{x} questions") for x in kids])
+            for n, kids in leaves.items()]
+    return Agent(name="Triage", instructions="Route customers.", handoffs=subs)
+
+
+def test_playground_edits_every_level_of_a_two_level_triage_and_reports_per_level_accuracy():
+    from handoff_nb.widgets import Playground
+    triage = _two_level()
+    script = ScriptedModel([handoff_to("BusinessTriage"), handoff_to("Sales"), say("ok"),
+                            handoff_to("BusinessTriage"), handoff_to("Billing"), say("ok"),
+                            handoff_to("TechnicalTriage"), say("stays")])
+    cases = [("I was charged twice", "Billing"), ("Refund my invoice", "Billing"), ("The app crashes", "MobileSupport")]
+    p = Playground(triage, cases, model=script, concurrency=1)
+    names = [a.name for a, _, _ in p.sections]
+    assert names == ["Triage", "TechnicalTriage", "BusinessTriage"]  # every routing agent, entry first
+    assert p.levels.titles[2] == "level 2 · BusinessTriage · 2 handoffs" and p.levels.selected_index == 0
+    business = p.sections[2]
+    business[1].value = "Send charges to Billing."
+    business[2][0][1].value = "Charges, refunds, invoices"  # the second level's first label
+    p.run()
+    sub = business[0]
+    assert sub is triage.handoffs[1].agent and sub.instructions == "Send charges to Billing." and sub.handoffs[0].description == "Charges, refunds, invoices"
+    # level 1: 3 of 3 right; level 2 (reached rightly): Sales instead of Billing, Billing, stayed at Technical
+    assert "by level: level 1 (Triage) 1.00 of 3 · level 2 (2 agents) 0.33 of 3" in p.status.value
+    assert "Accuracy per level" in p.report_view.value
+    assert "transfer_to_billing</code>" in p.snapshot_html()  # the second level in static views too
+
+
+def test_accuracy_by_level_counts_a_level_only_when_the_levels_above_were_right():
+    from handoff_nb.eval import Case, CaseResult, RoutingReport, accuracy_by_level
+    triage = _two_level()
+    results = [CaseResult(Case("a", "Billing"), path=["Triage", "BusinessTriage", "Billing"]),
+               CaseResult(Case("b", "Billing"), path=["Triage", "TechnicalTriage", "MobileSupport"]),
+               CaseResult(Case("c", "Sales"), path=["Triage", "BusinessTriage"]),
+               CaseResult(Case("d", "Triage"), path=["Triage"]),
+               CaseResult(Case("e", "BusinessTriage"), path=["Triage", "BusinessTriage", "Sales"])]
+    levels = accuracy_by_level(triage, RoutingReport("r", results))
+    assert [(d["level"], d["correct"], d["n"]) for d in levels] == [(1, 4, 5), (2, 1, 3)]
+    assert levels[1]["agents"] == ["BusinessTriage"]
+
+
+def test_report_latency_leaves_the_engines_one_time_loading_out(monkeypatch):
+    """The engine loads (and every router's route texts are embedded) before any case runs and
+    is reported apart; a model with nothing to load reports no loading."""
+    from handoff_nb import Runner
+    from handoff_nb.eval import evaluate_routing
+    from handoff_nb.models import semantic
+    order = []
+    real_get = semantic.get_embedder
+    monkeypatch.setattr(semantic, "get_embedder", lambda: (order.append("engine"), real_get())[1])
+    real_start = Runner.start.__func__
+    monkeypatch.setattr(Runner, "start", classmethod(lambda cls, *a, **k: (order.append("case"), real_start(cls, *a, **k))[1]))
+    monkeypatch.setenv("HANDOFF_NB_MODEL", "offline")
+    report = evaluate_routing(_two_level(), [("I was charged twice", "Billing"), ("my app crashes", "MobileSupport")])
+    assert order[0] == "engine" and order.count("case") == 2
+    assert report.loading_s is not None and report.loading_s >= 0
+    assert "one-time loading" in report.cost_summary() and "not included" in report.cost_summary()
+    scripted = evaluate_routing(_two_level(), [("x", "Triage")], model=ScriptedModel([say("hi")]))
+    assert scripted.loading_s is None and "one-time loading" not in scripted.cost_summary()

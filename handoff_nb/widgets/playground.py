@@ -1,4 +1,9 @@
-"""Playground: edit the triage prompt and handoff descriptions, re-run the case set, compare.
+"""Playground: edit the triage prompts and handoff descriptions, re-run the case set, compare.
+
+Every agent that routes gets a section (the entry agent open, the others -- the second level of a
+two-level triage, a specialist's escalation -- one click away): its instructions, and for each
+handoff its label (the HANDOFF_INSTRUCTIONS line) and tool description, under the full handoff
+name. The report adds the accuracy per level of decision.
 
 Each Run evaluates the current agents on the cases and shows the new report next to the
 previous one, changed cases first. Pick a case and press "Open in Stepper" to step through it.
@@ -14,7 +19,7 @@ import ipywidgets as W
 
 from ..agent import Agent
 from .._util import run_sync
-from ..eval import RoutingReport, VariantComparison, aevaluate_routing, load_cases
+from ..eval import RoutingReport, VariantComparison, accuracy_by_level, aevaluate_routing, load_cases
 from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..handoffs import Handoff, handoff
@@ -28,15 +33,40 @@ class Playground(StaticSnapshot, W.VBox):
         self.agent, self.model, self.concurrency = agent, model, concurrency
         self.cases = load_cases(cases)
         self.reports: list[RoutingReport] = []
-        self.instructions = W.Textarea(value=agent.instructions if isinstance(agent.instructions, str) else "",
-                                       description="triage", layout=W.Layout(width="100%", height="160px"))
-        self.rows: list[tuple[int, W.Text, W.Text]] = []
-        for i, h in enumerate(agent.handoff_objects()):
-            label = W.Text(value=h.description or "", description=f"{h.tool_name} label",
-                           style={"description_width": "180px"}, layout=W.Layout(width="100%"))
-            tool = W.Text(value=h.tool_description, description=f"{h.tool_name} tool desc",
-                          style={"description_width": "180px"}, layout=W.Layout(width="100%"))
-            self.rows.append((i, label, tool))
+        routers = [a for a in agent.walk() if a.handoffs] or [agent]
+        if agent not in routers:
+            routers.insert(0, agent)
+        depth = _depths(agent)
+        self.sections: list[tuple[Agent, W.Textarea, list[tuple[int, W.Text, W.Text]]]] = []
+        pages, titles = [], []
+        for a in routers:
+            editable = isinstance(a.instructions, str) or a.instructions is None
+            box = W.Textarea(value=a.instructions if isinstance(a.instructions, str) else "",
+                             placeholder="instructions" if editable else "dynamic instructions (a function): edit them in code",
+                             disabled=not editable,
+                             layout=W.Layout(width="100%", height="140px" if a is agent else "90px"))
+            rows: list[tuple[int, W.Text, W.Text]] = []
+            children: list[Any] = [W.HTML('<div class="hnb-muted">instructions</div>'), box]
+            for i, h in enumerate(a.handoff_objects()):
+                label = W.Text(value=h.description or "", description="label", style=_DESC,
+                               placeholder="(none: the HANDOFF_INSTRUCTIONS line uses the target's handoff_description)",
+                               layout=_row())
+                tool = W.Text(value=h.tool_description, description="tool description", style=_DESC, layout=_row())
+                rows.append((i, label, tool))
+                children += [W.HTML(f'<div class="hnb-handoff-name" style="margin-top:6px;overflow-wrap:anywhere">'
+                                    f'<code>{html.escape(h.tool_name)}</code> → <b>{html.escape(h.agent_name)}</b></div>'),
+                             label, tool]
+            self.sections.append((a, box, rows))
+            pages.append(W.VBox(children, layout=W.Layout(width="100%", overflow="hidden")))
+            titles.append(f"level {depth.get(id(a), 0) + 1} · {a.name}" + (" (entry)" if a is agent else "")
+                          + f" · {len(rows)} handoffs")
+        self.levels = W.Accordion(children=pages, titles=tuple(titles), selected_index=0,
+                                  layout=W.Layout(width="100%"))
+        """One section per routing agent; the entry agent's is open."""
+        self.instructions = self.sections[0][1]
+        """The entry agent's instructions box."""
+        self.rows = self.sections[0][2]
+        """The entry agent's handoff rows: (index, label box, tool description box)."""
         self.run_button = W.Button(description="Run cases", button_style="primary", icon="play")
         self.status = W.HTML()
         self.report_view = W.HTML()
@@ -47,21 +77,24 @@ class Playground(StaticSnapshot, W.VBox):
         self.stepper: Stepper | None = None
         self.run_button.on_click(lambda _: spawn(self.arun(), self._report_crash))
         self.open_button.on_click(in_task(lambda _: self.open_case()))
-        super().__init__([self.instructions, *[w for _, a, b in self.rows for w in (a, b)],
+        super().__init__([self.levels,
                           self.run_button, self.status, self.report_view,
                           W.HTML("<b>Cases</b> (✗ wrong in the latest run)"), self.case_picker,
                           W.HBox([self.open_button, self.open_hint]), self.stepper_box])
 
     def apply_edits(self) -> None:
-        self.agent.instructions = self.instructions.value
-        for i, label, tool in self.rows:
-            entry = self.agent.handoffs[i]
-            if not isinstance(entry, Handoff):
-                entry = self.agent.handoffs[i] = handoff(entry)
-            entry.description = label.value.strip() or None
-            if tool.value.strip() and tool.value.strip() != entry.tool_description:
-                entry.tool_description = tool.value.strip()
-                entry.tool_description_overridden = True
+        """Every section's edits onto its agent (instructions, labels, tool descriptions)."""
+        for agent, box, rows in self.sections:
+            if not box.disabled:
+                agent.instructions = box.value
+            for i, label, tool in rows:
+                entry = agent.handoffs[i]
+                if not isinstance(entry, Handoff):
+                    entry = agent.handoffs[i] = handoff(entry)
+                entry.description = label.value.strip() or None
+                if tool.value.strip() and tool.value.strip() != entry.tool_description:
+                    entry.tool_description = tool.value.strip()
+                    entry.tool_description_overridden = True
 
     def run(self) -> RoutingReport:
         """Apply the edits, evaluate the cases, show the report next to the previous one."""
@@ -79,16 +112,39 @@ class Playground(StaticSnapshot, W.VBox):
             self.run_button.disabled = False
         self.reports.append(report)
         shown = {r.name: r for r in self.reports[-2:]}
+        levels = self.levels_html(report)
         if len(shown) == 2:
-            self.report_view.value = VariantComparison(shown)._repr_html_()
+            self.report_view.value = levels + VariantComparison(shown)._repr_html_()
         else:
-            self.report_view.value = report._repr_html_()
+            self.report_view.value = levels + report._repr_html_()
         self.case_picker.options = [(("✓ " if r.correct else "✗ ") + r.case.message[:90], i)
                                     for i, r in enumerate(report.results)]
         prev = f" (previous {self.reports[-2].accuracy:.2f})" if len(self.reports) > 1 else ""
-        self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev} · by "
-                                        f"decision kind: {report.kinds_summary()}")
+        by_level = self.level_summary(report)
+        self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev}"
+                                        + (f" · by level: {by_level}" if by_level else "")
+                                        + f" · by decision kind: {report.kinds_summary()}")
         return report
+
+    def level_summary(self, report: RoutingReport) -> str:
+        """"level 1 (TriageAgent) 0.95 of 60 · level 2 (3 agents) 0.88 of 42"; "" for one level."""
+        levels = accuracy_by_level(self.agent, report)
+        if len(levels) < 2:
+            return ""
+        def who(d: dict[str, Any]) -> str:
+            return d["agents"][0] if len(d["agents"]) == 1 else f"{len(d['agents'])} agents"
+        return " · ".join(f"level {d['level']} ({who(d)}) {d['accuracy']:.2f} of {d['n']}" for d in levels)
+
+    def levels_html(self, report: RoutingReport) -> str:
+        levels = accuracy_by_level(self.agent, report)
+        if len(levels) < 2:
+            return ""
+        rows = "".join(f"<tr><td>level {d['level']}</td><td>{html.escape(', '.join(d['agents']))}</td>"
+                       f"<td>{d['accuracy']:.2f}</td><td>{d['correct']} of {d['n']}</td></tr>" for d in levels)
+        return ('<div class="hnb-levels" style="margin:6px 0"><b>Accuracy per level</b> (a case counts at a '
+                'level when the levels above it routed it right)<table style="border-collapse:collapse;'
+                'font-size:12px" border=1><tr><th>level</th><th>deciding</th><th>accuracy</th><th>cases</th>'
+                f'</tr>{rows}</table></div>')
 
     def __repr__(self) -> str:
         last = f", latest accuracy {self.reports[-1].accuracy:.2f}" if self.reports else ""
@@ -98,14 +154,15 @@ class Playground(StaticSnapshot, W.VBox):
         """What static viewers (nbconvert, GitHub) show: the prompt being edited, the labels, and
         the latest report(s)."""
         from ..render.html import wrap
-        rows = "".join(f"<tr><td><code>{html.escape(self.agent.handoff_objects()[i].tool_name)}</code></td>"
+        rows = "".join(f"<tr><td>{html.escape(agent.name)}</td>"
+                       f"<td><code>{html.escape(agent.handoff_objects()[i].tool_name)}</code></td>"
                        f"<td>{html.escape(label.value)}</td><td>{html.escape(tool.value)}</td></tr>"
-                       for i, label, tool in self.rows)
+                       for agent, _, section in self.sections for i, label, tool in section)
         report = self.report_view.value or ('<div class="hnb-muted">No evaluation yet: run the notebook '
                                             'and press “Run cases”.</div>')
         return wrap(f'<div class="hnb-h">Playground: {html.escape(self.agent.name)} · {len(self.cases)} cases</div>'
                     f"<pre>{html.escape(self.instructions.value)}</pre>"
-                    f"<table><tr><th>handoff</th><th>label</th><th>tool description</th></tr>{rows}</table>"
+                    f"<table><tr><th>agent</th><th>handoff</th><th>label</th><th>tool description</th></tr>{rows}</table>"
                     f"{report}")
 
     def _report_crash(self, error: BaseException) -> None:
@@ -125,3 +182,21 @@ class Playground(StaticSnapshot, W.VBox):
         self.stepper_box.children = [W.HTML(f"<b>{html.escape(case.message)}</b> — expected "
                                             f"{html.escape(case.expected_final)}"), self.stepper]
         return self.stepper
+
+
+_DESC = {"description_width": "120px"}
+def _row() -> W.Layout:
+    return W.Layout(width="auto", max_width="100%")
+
+
+def _depths(agent: Agent) -> dict[int, int]:
+    """id(agent) -> its level below the entry agent (breadth first: 0 for the entry agent)."""
+    out = {id(agent): 0}
+    queue = [agent]
+    while queue:
+        a = queue.pop(0)
+        for h in a.handoff_objects():
+            if h.agent is not None and id(h.agent) not in out:
+                out[id(h.agent)] = out[id(a)] + 1
+                queue.append(h.agent)
+    return out
