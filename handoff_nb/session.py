@@ -1,10 +1,24 @@
 """Save, load and share a stepped session.
 
-``run.save(path)`` writes versioned JSON: every step (request, response, items, decision, handoff,
-context after it, edits) and the state after it, so a loaded run shows in every view and can be
-forked and continued. Agents are referenced by name and re-bound on ``Run.load(path, agents)``;
-if the graph changed (an agent or a handoff tool is missing) the error says what. Secrets are
-scrubbed. Saving a loaded run gives the same bytes.
+``run.save(path)`` writes versioned JSON (atomically: a failed save keeps the earlier file): every
+step (request, response, items, decision, handoff, context after it, edits) and the state after it,
+the run's usage and the model it ran on, so a loaded run shows in every view, keeps its
+``raw_responses`` and usage, and can be forked and continued. Agents are referenced by name and
+re-bound on ``Run.load(path, agents)``; if the graph changed (an agent or a handoff tool is
+missing) the error says what. Secrets are scrubbed. Saving a loaded run gives the same bytes.
+
+Which model a loaded run goes on with: ``Run.load(path, agents, run_config=RunConfig(model=...))``
+when given; else the one it was recorded with when a file can bring it back (the offline model, a
+model name); a model object (a scripted model, a client on some server) cannot be: its next step
+raises a UserError saying to pass ``run_config``. ``run.continues_on`` and the repr say which.
+
+Context values round-trip with a type tag: dataclasses and pydantic models (defined at module level
+and imported before loading), dates, datetimes, times, timedeltas, sets, frozensets, tuples, enums,
+bytes, Decimals, UUIDs, paths and dicts with non-string keys. Anything else is saved as its repr
+with a warning naming the field (``context.client``), and loads as an ``UnrestoredValue``
+placeholder with a warning -- never a silent ``{"__repr__": ...}``. A damaged file (not JSON, cut
+off, UTF-16, nested absurdly deep, a list, a missing or mistyped value, an agent, setting or usage
+field that does not exist) is a UserError naming the file, the place and what to do.
 
 ``run.to_html(path)`` writes one self-contained HTML file -- no kernel, no network, no CDN: the
 graph (SVG inline) with the path highlighted step by step, a slider and buttons, the transcript,

@@ -398,7 +398,8 @@ def test_an_expired_or_cancelled_batch_scores_what_completed(batch_env, status):
     srv.files[job["_output"]] = ("\n".join([lines[0], lines[2]]) + "\n").encode()  # 2 of 4 completed
     job.update(status=status, output_file_id=job["_output"])
     calls = len(srv.requests)
-    r = _batch(triage, model, batch_id=first.batch_id)
+    with pytest.warns(UserWarning, match=rf"{first.batch_id} ended {status}: 2 of 4 requests completed"):
+        r = _batch(triage, model, batch_id=first.batch_id)
     assert len(srv.requests) == calls  # resumed: nothing resubmitted
     assert r.n == 4
     by_message = {c.case.message: c for c in r.results}
@@ -415,7 +416,8 @@ def test_an_expired_batch_without_output_says_so(batch_env):
     triage, srv, model = batch_env
     first = _batch(triage, model)
     srv.batches[first.batch_id].update(status="expired", output_file_id=None)
-    r = _batch(triage, model, batch_id=first.batch_id)
+    with pytest.warns(UserWarning, match="ended expired: 0 of 4"):
+        r = _batch(triage, model, batch_id=first.batch_id)
     assert r.n == 4 and all("expired" in (c.error or "") for c in r.results)
 
 
