@@ -567,3 +567,43 @@ def test_12_agent_stepper_and_what_changed_stay_readable_with_the_path_in_view(l
     assert graphs[1]["top"] >= graphs[0]["bottom"], graphs  # one path above the other
     for g in graphs:
         assert g["count"] >= 4 and g["min"] >= 11, f"What changed: smallest text {g['min']:.1f}px ({g})"
+
+
+def test_playground_edits_every_level_with_whole_labels_inside_the_output(lab):
+    _put(lab, "levels.ipynb", _notebook(
+        TWO_LEVEL_12.replace("stepper = Stepper(two_level_12(), message=\"I was charged twice on my invoice\")\nstepper", "")
+        + "from handoff_nb.widgets import Playground\n"
+        "pg = Playground(two_level_12(), [('I was charged twice on my invoice', 'Billing'),\n"
+        "                                 ('My iPhone app crashes on login', 'MobileSupport'),\n"
+        "                                 ('How do I register for a course', 'Enrollment')])\n"
+        "pg.run()\n"
+        "pg"))
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{lab}/lab/workspaces/levels/tree/levels.ipynb?reset&token={TOKEN}")
+        run_all_when_ready(page)
+        out = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea").first
+        out.locator(".hnb-levels").wait_for(timeout=90000)
+        titles = out.locator(".widget-accordion .lm-AccordionPanel-title, .widget-accordion .p-Collapse-header,"
+                             " .jupyter-widget-Collapse-header")
+        count = titles.count()
+        assert count == 4, count  # Triage and its three second-level triages
+        layout = out.evaluate("""(out) => {
+          const box = out.getBoundingClientRect();
+          const inputs = Array.from(out.querySelectorAll('.widget-accordion input[type=text], .widget-accordion textarea'));
+          const names = Array.from(out.querySelectorAll('.hnb-handoff-name'));
+          return {inputs: inputs.length, names: names.map(n => n.innerText),
+                  outside: inputs.filter(i => i.offsetParent && i.getBoundingClientRect().right > box.right + 1).length,
+                  cut: names.filter(n => n.offsetParent && n.scrollWidth > n.clientWidth + 1).map(n => n.innerText),
+                  labels: Array.from(out.querySelectorAll('.widget-accordion .widget-label, .widget-accordion label'))
+                    .filter(l => l.offsetParent && l.scrollWidth > l.clientWidth + 1).map(l => l.innerText)};
+        }""")
+        assert "transfer_to_registrartriage → RegistrarTriage" in [n.replace("\xa0", " ") for n in layout["names"]]
+        assert layout["outside"] == 0 and layout["cut"] == [] and layout["labels"] == [], layout
+        page.wait_for_timeout(300)
+        out.locator(".hnb-levels").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "playground_levels.png"), full_page=False)
+        text = out.inner_text()
+        browser.close()
+    assert "by level: level 1 (Triage)" in text and "Accuracy per level" in text

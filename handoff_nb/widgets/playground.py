@@ -143,7 +143,7 @@ class Playground(StaticSnapshot, W.VBox):
                        f"<td>{d['accuracy']:.2f}</td><td>{d['correct']} of {d['n']}</td></tr>" for d in levels)
         return ('<div class="hnb-levels" style="margin:6px 0"><b>Accuracy per level</b> (a case counts at a '
                 'level when the levels above it routed it right)<table style="border-collapse:collapse;'
-                'font-size:12px" border=1><tr><th>level</th><th>deciding</th><th>accuracy</th><th>cases</th>'
+                'font-size:12px" border=1 cellpadding=4><tr><th>level</th><th>deciding</th><th>accuracy</th><th>cases</th>'
                 f'</tr>{rows}</table></div>')
 
     def __repr__(self) -> str:
