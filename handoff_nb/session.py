@@ -42,7 +42,7 @@ import uuid
 import warnings
 from typing import Any
 
-from ._secrets import scrub_data
+from ._secrets import scrub, scrub_data
 from .errors import UserError
 
 FORMAT = "handoff_nb.session"
@@ -586,14 +586,17 @@ def load(path: Any, agents: Any, run_config: Any = None) -> Any:
     if run_config is not None and not isinstance(run_config, RunConfig):
         raise UserError(f"Run.load(..., run_config=...): run_config must be a RunConfig, got "
                         f"{type(run_config).__name__} (write run_config=RunConfig(model=...))")
-    data = _parse(file)
     loader = _Loader()
     try:
-        run = _build(data, file, agents, run_config, loader)
-    except _Bad as e:
-        raise UserError(f"{file}: {e.where} {e.problem}; {REMEDY}") from None
-    except RecursionError:
-        raise UserError(f"{file}: a value is nested too deep to load; {REMEDY}") from None
+        data = _parse(file)
+        try:
+            run = _build(data, file, agents, run_config, loader)
+        except _Bad as e:
+            raise UserError(f"{file}: {e.where} {e.problem}; {REMEDY}") from None
+        except RecursionError:
+            raise UserError(f"{file}: a value is nested too deep to load; {REMEDY}") from None
+    except UserError as e:  # an error quotes the file: never a key a hand-edited file holds
+        raise UserError(scrub(str(e))) from None
     loader.warn(file)
     return run
 
@@ -907,6 +910,7 @@ def to_html(run: Any, path: Any = None) -> str:
                         tab_buttons="".join(f'<button data-tab="{_html.escape(t)}">{_html.escape(t)}</button>'
                                             for t in tabs),
                         states=inline_json(states), tabs=inline_json(tabs))
+    page = scrub(page)  # a file to share: no key typed into a message or echoed by a server
     if path is not None:
         pathlib.Path(path).write_text(page, encoding="utf-8")
     return page

@@ -318,6 +318,24 @@ def test_save_is_atomic_a_failed_save_keeps_the_previous_file(tmp_path, monkeypa
     assert [p.name for p in tmp_path.iterdir()] == ["good.json"]
 
 
+def test_no_key_in_the_session_file_the_export_or_a_load_error(tmp_path):
+    key = "sk-proj-" + "Ab1" * 10
+    agent = Agent(name="A")
+    run = Runner.start(agent, f"my key is {key}", context={"token": key},
+                       run_config=RunConfig(model=ScriptedModel([say(f"echo {key}")])))
+    run.run()
+    path = run.save(tmp_path / "s.json")
+    assert "Ab1Ab1" not in path.read_text()
+    assert "Ab1Ab1" not in run.to_html(tmp_path / "s.html") and "Ab1Ab1" not in (tmp_path / "s.html").read_text()
+    data = json.loads(path.read_text())
+    (tmp_path / "bad.json").write_text(json.dumps({**data, "done": key}))
+    with pytest.raises(UserError) as info:
+        Run.load(tmp_path / "bad.json", agent)
+    assert "'done'" in str(info.value) and "Ab1Ab1" not in str(info.value)
+    import traceback
+    assert "Ab1Ab1" not in "".join(traceback.format_exception(info.value))
+
+
 # -- the HTML export -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["Billing <!--<script>", "Billing </script><script>alert(1)</script>",
