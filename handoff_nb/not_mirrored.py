@@ -13,7 +13,7 @@ from .errors import UserError
 
 HOW = ("handoff_nb's own runner does not mirror this; run the code on the real OpenAI Agents SDK "
        "(pip install openai-agents, import from `agents`) and step it here with the SDK engine: "
-       "Runner.start(sdk_agent, input, engine='sdk') or Stepper(sdk_agent) (handoff_nb.sdk_engine)")
+       "Runner.start(sdk_agent, input, engine='sdk') or Stepper(sdk_agent, engine='sdk') (handoff_nb.sdk_engine)")
 
 
 def not_mirrored(what: str) -> UserError:

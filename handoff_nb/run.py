@@ -968,7 +968,13 @@ class Runner:
               context: Any = None, max_turns: Any = _UNSET,
               hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
               **options: Any) -> Run:
-        """A Run to step. ``options``: the SDK's conversation keywords (handoff_nb.conversation)."""
+        """A Run to step. ``options``: the SDK's conversation keywords (handoff_nb.conversation),
+        or ``engine="sdk"``: the real SDK runs the turns (handoff_nb.sdk_engine)."""
+        if options.get("engine", "handoff_nb") != "handoff_nb":
+            from .sdk_engine import start_engine
+            return start_engine(options, starting_agent, input, context=context,
+                                max_turns=None if max_turns is _UNSET else max_turns, hooks=hooks,
+                                run_config=run_config)
         if options:
             from .conversation import start_with_options
             return start_with_options(cls, starting_agent, input, options, context=context,
@@ -981,6 +987,9 @@ class Runner:
                   context: Any = None, max_turns: Any = _UNSET,
                   hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
                   **options: Any) -> RunResult:
+        if options.get("engine", "handoff_nb") != "handoff_nb":
+            return await cls.start(starting_agent, input, context=context, max_turns=max_turns,
+                                   hooks=hooks, run_config=run_config, **options).arun()
         if options:  # session=, previous_response_id=, ... (handoff_nb.conversation)
             from .conversation import run_with_options
             return await run_with_options(cls, starting_agent, input, options, context=context,

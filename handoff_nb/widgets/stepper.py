@@ -37,9 +37,14 @@ class Stepper(StaticSnapshot, W.VBox):
 
     def __init__(self, agent: Agent, context: Any = None, model: Any = None, *,
                  run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None,
-                 warm: bool = True):
-        from ..sdk import maybe_from_sdk
-        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
+                 warm: bool = True, engine: str = "handoff_nb"):
+        self.engine = engine
+        if engine == "sdk":  # the real SDK runs each step (handoff_nb.sdk_engine)
+            from ..sdk_engine import view_graph
+            agent = view_graph(getattr(agent, "_sdk_agent", agent))[0]
+        else:
+            from ..sdk import maybe_from_sdk
+            agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.context = {} if context is None else context
         self._initial_context = copy.deepcopy(self.context)
@@ -212,6 +217,8 @@ class Stepper(StaticSnapshot, W.VBox):
             return self._say("Finish the current turn first (Run), or Back/Reset.", error=True)
         if self.run is None:
             limit = {} if self.max_turns is None else {"max_turns": self.max_turns}
+            if self.engine != "handoff_nb":
+                limit["engine"] = self.engine
             self.run = Runner.start(self.agent, text, context=self.context,
                                     run_config=self.run_config, **limit)
         else:

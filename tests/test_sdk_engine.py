@@ -1,0 +1,123 @@
+"""The real SDK as an engine (handoff_nb.sdk_engine): agents.Runner runs each turn, gated one model
+call per Step; Back/fork replays the recorded responses and continues live."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import handoff_nb as hn
+
+sdk = pytest.importorskip("agents")
+
+
+@pytest.fixture(autouse=True)
+def _no_sdk_tracing():
+    sdk.set_tracing_disabled(True)
+    yield
+
+
+def _canned(plan):
+    from agents.items import ModelResponse
+    from agents.models.interface import Model
+    from agents.usage import Usage
+
+    from handoff_nb.testing import assistant_message, function_call
+
+    class Canned(Model):
+        def __init__(self):
+            self.calls = 0
+
+        async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
+                               handoffs, tracing, **kwargs):
+            kind, arg = plan[self.calls % len(plan)]
+            self.calls += 1
+            item = (assistant_message(arg) if kind == "text"
+                    else function_call(arg[0], arg[1], call_id=f"c{self.calls}"))
+            return ModelResponse(output=[item], usage=Usage(requests=1, input_tokens=4, output_tokens=1,
+                                                            total_tokens=5), response_id=f"r{self.calls}")
+
+        def stream_response(self, *a, **k):  # pragma: no cover - the engine calls get_response
+            raise NotImplementedError
+
+    return Canned()
+
+
+def _graph():
+    @sdk.function_tool
+    def lookup(q: str) -> str:
+        """Look up an order."""
+        return "found " + q
+
+    triage_model = _canned([("call", ("lookup", '{"q":"x"}')), ("call", ("transfer_to_billing", "{}"))])
+    billing_model = _canned([("text", "billing here")])
+    billing = sdk.Agent(name="Billing", model=billing_model, handoff_description="Charges")
+    triage = sdk.Agent(name="Triage", instructions="Route.", tools=[lookup], handoffs=[billing],
+                       model=triage_model)
+    return triage, triage_model, billing_model
+
+
+def test_the_sdk_runs_one_model_call_per_step():
+    triage, tm, bm = _graph()
+    run = hn.Runner.start(triage, "refund", engine="sdk")
+    assert run.steps == [] and tm.calls == 0  # nothing runs before the first Step
+    s0 = run.step()
+    assert (s0.agent.name, s0.decision, tm.calls, bm.calls) == ("Triage", "run_again", 1, 0)
+    assert [type(i).__name__ for i in s0.items] == ["ToolCallItem", "ToolCallOutputItem"]
+    assert s0.items[1].raw_item["output"] == "found x"  # the SDK ran the tool
+    assert s0.request.instructions == "Route." and [t["function"]["name"] for t in s0.request.tools] == \
+        ["lookup", "transfer_to_billing"]
+    s1 = run.step()
+    assert s1.decision == "handoff" and s1.handoff.target.name == "Billing" and bm.calls == 0
+    s2 = run.step()
+    assert (s2.agent.name, s2.decision, s2.final_output) == ("Billing", "final_output", "billing here")
+    assert run.done and run.agent_path == ["Triage", "Billing"]
+    assert s1.handoff.history_after == s2.request.input  # the history the SDK passed on
+    assert type(run.result).__module__.startswith("agents.") and run.result.final_output == "billing here"
+    assert run.context_wrapper.usage.requests == 3
+
+
+def test_fork_replays_the_recorded_responses_then_continues_live():
+    triage, tm, bm = _graph()
+    run = hn.Runner.start(triage, "refund", engine="sdk")
+    run.run()
+    assert (tm.calls, bm.calls) == (2, 1)
+    fork = run.fork(1)
+    assert len(fork.steps) == 1 and not fork.done and tm.calls == 2  # replayed, no model call
+    assert fork.steps[0].items[1].raw_item["output"] == "found x"
+    step = fork.step()  # live again: the canned model's third answer
+    assert tm.calls == 3 and step.decision == "run_again"
+
+
+def test_runner_run_with_the_sdk_engine_returns_the_sdks_result():
+    triage, _, _ = _graph()
+    result = asyncio.run(hn.Runner.run(triage, "refund", engine="sdk"))
+    assert result.final_output == "billing here" and result.last_agent.name == "Billing"
+
+
+def test_the_stepper_steps_and_goes_back_on_the_sdk_engine():
+    pytest.importorskip("ipywidgets")
+    from handoff_nb.widgets import Stepper
+    triage, tm, _ = _graph()
+    s = Stepper(triage, engine="sdk", message="refund")
+    s.step_button.click()
+    assert type(s.run).__name__ == "SDKRun" and len(s.run.steps) == 1 and s.error is None
+    s.step_button.click()
+    s.step_button.click()
+    assert s.run.done and s.run.agent_path == ["Triage", "Billing"]
+    s.back()
+    assert len(s.run.steps) == 2 and not s.run.done
+    s.step_button.click()
+    assert len(s.run.steps) == 3
+
+
+def test_what_the_engine_refuses_is_named():
+    with pytest.raises(hn.UserError, match="agents.Agent"):
+        hn.Runner.start(hn.Agent(name="Ours"), "x", engine="sdk")
+    with pytest.raises(hn.UserError, match="engine must be"):
+        hn.Runner.start(hn.Agent(name="Ours"), "x", engine="nope")
+    triage, _, _ = _graph()
+    run = hn.Runner.start(triage, "refund", engine="sdk")
+    with pytest.raises(hn.UserError, match="fork"):
+        run.edit_history([])
