@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import os
 import weakref
 from typing import Any
 
@@ -607,20 +608,54 @@ class capture:  # noqa: N801 - used as ``with handoff_nb.sdk.capture() as cap:``
 
     def __init__(self, agent: Any = None) -> None:
         self.capture = Capture(agent)
+        self._restore: list[Any] | None = None
 
     def __enter__(self) -> Capture:
         sdk = _sdk()
-        sdk.add_trace_processor(self.capture)
+        before = _trace_processors(sdk)
+        if before is not None and not _trace_export_key(sdk):
+            # no key to export traces with: the SDK's exporter would only log "OPENAI_API_KEY is
+            # not set, skipping trace export" (a red line at the end of an offline lesson), so
+            # it sits out the capture and comes back after it
+            self._restore = list(before)
+            sdk.set_trace_processors([p for p in before if not _exports_to_openai(p)] + [self.capture])
+        else:
+            sdk.add_trace_processor(self.capture)
         return self.capture
 
     def __exit__(self, *exc: Any) -> None:
         self.capture.active = False  # the SDK has no public "remove processor": go inert
+        if self._restore is not None:
+            _sdk().set_trace_processors(self._restore)
+            self._restore = None
 
     async def __aenter__(self) -> Capture:
         return self.__enter__()
 
     async def __aexit__(self, *exc: Any) -> None:
         self.__exit__(*exc)
+
+
+def _trace_processors(sdk: Any) -> tuple[Any, ...] | None:
+    """The SDK's registered tracing processors (None where its provider does not say)."""
+    try:
+        provider = sdk.tracing.get_trace_provider()
+        return tuple(provider._multi_processor._processors)
+    except Exception:  # another provider: leave its processors alone
+        return None
+
+
+def _trace_export_key(sdk: Any) -> bool:
+    try:
+        return bool(sdk.tracing.processors.default_exporter().api_key)
+    except Exception:
+        return bool(os.environ.get("OPENAI_API_KEY"))
+
+
+def _exports_to_openai(processor: Any) -> bool:
+    """The SDK's default processor (a batch processor around its OpenAI backend exporter)."""
+    exporter = getattr(processor, "_exporter", None)
+    return type(exporter).__name__ == "BackendSpanExporter"
 
 
 def _kind(span: Any) -> str:

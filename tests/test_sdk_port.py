@@ -644,3 +644,37 @@ def test_view_of_an_sdk_run_result_rebuilds_the_steps():
     assert run.steps[0].items[1].output == "found"
     stepper = view(result)
     assert "[1] handoff A -> B via transfer_to_b" in repr(stepper) and stepper.read_only
+
+
+def test_capture_without_a_key_does_not_end_with_the_sdks_trace_export_warning(monkeypatch):
+    """Notebook 10 is offline: the SDK's default exporter sits out a capture when there is no
+    key (else it logs "OPENAI_API_KEY is not set, skipping trace export" in red), and is back after."""
+    import logging
+
+    from agents import OpenAIChatCompletionsModel
+    from openai import AsyncOpenAI
+
+    from handoff_nb.sdk import capture
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    provider = sdk.tracing.get_trace_provider()
+    before = tuple(provider._multi_processor._processors)
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda r: records.append(r.getMessage())
+    logging.getLogger("openai.agents").addHandler(handler)
+    sdk.set_tracing_disabled(False)
+    try:
+        async def main():
+            with FakeOpenAIServer([reply("hello")]) as srv:
+                m = OpenAIChatCompletionsModel("m", openai_client=AsyncOpenAI(base_url=srv.base_url, api_key="x"))
+                with capture() as cap:
+                    await sdk.Runner.run(sdk.Agent(name="A", instructions="hi", model=m), "hi")
+            return cap
+        cap = asyncio.run(main())
+        provider.force_flush()
+    finally:
+        sdk.set_tracing_disabled(True)
+        logging.getLogger("openai.agents").removeHandler(handler)
+    assert len(cap.run.steps) == 1  # captured
+    assert not [r for r in records if "trace export" in r], records
+    assert tuple(provider._multi_processor._processors) == before  # the SDK's processors restored
