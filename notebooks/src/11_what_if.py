@@ -64,7 +64,10 @@ from handoff_nb import UserError
 try:
     original.fork(0).force_handoff("route_to_sales", {"interest_area": 42})
 except UserError as e:
-    print(str(e).splitlines()[0][:110])
+    import textwrap
+    first, *cause = [line for line in str(e).splitlines() if "errors.pydantic.dev" not in line]
+    print(textwrap.fill(first, 100))  # what was called, with which arguments...
+    print("\n".join(cause))           # ...and why they do not fit SalesHandoffData
 
 # %% [markdown]
 # Both paths side by side (the edited step is marked ✎ in the graph and the transcript):
