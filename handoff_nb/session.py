@@ -902,7 +902,8 @@ def to_html(run: Any, path: Any = None) -> str:
     transcript = _step_tagged(wrap(transcript_html(run)))
     last = max(0, len(run.steps) - 1)
     title = f"handoff_nb session: {run.starting_agent.name}"
-    subtitle = esc(f"{len(run.steps)} steps · path {' → '.join(run.agent_path)}"
+    n = len(run.steps)
+    subtitle = esc(f"{n} step{'' if n == 1 else 's'} · path {' → '.join(run.agent_path)}"
                    + (f" · edited at steps {', '.join(str(s.index) for s in run.steps if s.edited)}"
                       if any(s.edited for s in run.steps) else ""))
     page = _PAGE.format(title=esc(title), subtitle=subtitle, last=last, svg=svg,

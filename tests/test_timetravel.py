@@ -168,3 +168,11 @@ def test_stepper_what_if_and_run_until_controls():
     s.what_history.value = "[not json"
     s.what_apply.click()
     assert "Not applied" in s.status.value
+
+
+def test_html_export_counts_its_steps_in_words():
+    from handoff_nb import Agent
+    one = Runner.start(Agent(name="A"), "hi")
+    one.run()
+    assert "1 step · path A" in one.to_html() and "1 steps" not in one.to_html()
+    assert "3 steps · path" in _run().to_html()
