@@ -15,11 +15,6 @@ _CLASSES = {
     "RetryDecision": "model retry policies",
     "ResponsesWebSocketSession": "Responses API websocket sessions",
     "GenerateDynamicPromptData": "prompt templates (Agent(prompt=...))",
-    "ToolGuardrailFunctionOutput": "tool input/output guardrails",
-    "ToolInputGuardrailData": "tool input/output guardrails",
-    "ToolOutputGuardrailData": "tool input/output guardrails",
-    "ToolInputGuardrailTripwireTriggered": "tool input/output guardrails",
-    "ToolOutputGuardrailTripwireTriggered": "tool input/output guardrails",
     "WebSearchTool": "hosted tools (WebSearchTool)",
     "FileSearchTool": "hosted tools (FileSearchTool)",
     "ComputerTool": "hosted tools (ComputerTool)",
@@ -32,15 +27,21 @@ _CLASSES = {
     "OpenAIProvider": "model providers (OpenAIProvider)",
 }
 _FUNCTIONS = {
-    "tool_input_guardrail": "tool input/output guardrails",
-    "tool_output_guardrail": "tool input/output guardrails",
+    "responses_websocket_session": "Responses API websocket sessions",
 }
+_TOOL_GUARDRAILS = {"ToolGuardrailFunctionOutput", "ToolInputGuardrailData", "ToolOutputGuardrailData",
+                    "ToolInputGuardrailTripwireTriggered", "ToolOutputGuardrailTripwireTriggered",
+                    "ToolInputGuardrail", "ToolOutputGuardrail", "tool_input_guardrail",
+                    "tool_output_guardrail"}
 _made: dict[str, Any] = {}
 
 
 def lookup(name: str) -> Any:
     if name in _made:
         return _made[name]
+    if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails), imported on first use
+        from . import tool_guardrails
+        return getattr(tool_guardrails, name)
     if name in _CLASSES:
         _made[name] = stand_in(name, _CLASSES[name])
     elif name in _FUNCTIONS:

@@ -60,6 +60,7 @@ from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
 from .guardrail import run_input_guardrails, run_output_guardrails
 from .tool_context import ToolContext
+from .tool_guardrails import invoke_guarded
 from .tool_names import resolve_tool_name_collisions
 from .tool_use import FunctionToolResult, tools_to_final_output
 from .tools import tool_output_text
@@ -684,7 +685,7 @@ class Run:
             await hooks.on_tool_start(tool_ctx, agent, tool)
             if agent.hooks:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
-            value = await tool.on_invoke_tool(tool_ctx, arguments)
+            value = await invoke_guarded(tool, tool_ctx, arguments, agent)  # tool guardrails
             text = tool_output_text(value)
             items.append(ToolCallOutputItem(agent, function_call_output(call["call_id"], text),
                                             output=value))

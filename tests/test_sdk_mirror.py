@@ -279,3 +279,34 @@ def test_item_helpers_and_tool_call_items_as_the_sdk():
                         run_config=_cfg([function_call("t", "{}", call_id="c9")], [assistant_message("y")]))
     call = next(i for i in r.new_items if isinstance(i, hn.ToolCallItem))
     assert (call.call_id, call.tool_name) == ("c9", "t")
+
+
+def test_tool_guardrails_allow_reject_or_raise():
+    from handoff_nb.decorators import tool_input_guardrail, tool_output_guardrail
+
+    @function_tool
+    def send(to: str) -> str:
+        """Send."""
+        return f"sent to {to}"
+
+    @tool_input_guardrail
+    def no_acme(data):
+        if "acme" in data.context.tool_arguments:
+            return hn.ToolGuardrailFunctionOutput.reject_content("blocked: acme")
+        return hn.ToolGuardrailFunctionOutput(output_info="ok")
+
+    @tool_output_guardrail
+    def no_ssn(data):
+        if "ssn" in str(data.output):
+            return hn.ToolGuardrailFunctionOutput.raise_exception(output_info={"tool": data.context.tool_name})
+        return hn.ToolGuardrailFunctionOutput.allow()
+
+    send.tool_input_guardrails = [no_acme]
+    send.tool_output_guardrails = [no_ssn]
+    a = Agent(name="A", tools=[send])
+    m = ScriptedModel([[function_call("send", {"to": "acme"}, call_id="s")], [assistant_message("ok")]])
+    Runner.run_sync(a, "x", run_config=RunConfig(model=m))
+    assert m.calls[1].input[-1]["output"] == "blocked: acme"
+    with pytest.raises(hn.ToolOutputGuardrailTripwireTriggered) as e:
+        Runner.run_sync(a, "x", run_config=_cfg([function_call("send", {"to": "ssn"}, call_id="s")]))
+    assert e.value.output.output_info == {"tool": "send"}

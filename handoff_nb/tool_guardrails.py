@@ -1,0 +1,138 @@
+"""Tool input/output guardrails, mirroring ``agents.tool_guardrails``: set a function tool's
+``tool_input_guardrails`` / ``tool_output_guardrails``; each guardrail allows the call, rejects it
+(the model gets the guardrail's message instead of the tool's output) or raises
+``ToolInputGuardrailTripwireTriggered`` / ``ToolOutputGuardrailTripwireTriggered``.
+
+The seam with the runner is one call: :func:`invoke_guarded` runs a tool through its guardrails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypedDict, TypeVar
+
+from ._util import maybe_await
+from .errors import AgentsException, UserError
+
+TContext = TypeVar("TContext")
+
+
+class AllowBehavior(TypedDict):
+    type: Literal["allow"]
+
+
+class RejectContentBehavior(TypedDict):
+    type: Literal["reject_content"]
+    message: str
+
+
+class RaiseExceptionBehavior(TypedDict):
+    type: Literal["raise_exception"]
+
+
+@dataclass
+class ToolGuardrailFunctionOutput:
+    output_info: Any
+    behavior: Any = field(default_factory=lambda: AllowBehavior(type="allow"))
+
+    @classmethod
+    def allow(cls, output_info: Any = None) -> ToolGuardrailFunctionOutput:
+        return cls(output_info=output_info, behavior=AllowBehavior(type="allow"))
+
+    @classmethod
+    def reject_content(cls, message: str, output_info: Any = None) -> ToolGuardrailFunctionOutput:
+        return cls(output_info=output_info,
+                   behavior=RejectContentBehavior(type="reject_content", message=message))
+
+    @classmethod
+    def raise_exception(cls, output_info: Any = None) -> ToolGuardrailFunctionOutput:
+        return cls(output_info=output_info, behavior=RaiseExceptionBehavior(type="raise_exception"))
+
+
+@dataclass
+class ToolInputGuardrailData:
+    context: Any
+    agent: Any
+
+
+@dataclass
+class ToolOutputGuardrailData(ToolInputGuardrailData):
+    output: Any
+
+
+@dataclass
+class ToolInputGuardrail(Generic[TContext]):
+    guardrail_function: Callable[[ToolInputGuardrailData], Any]
+    name: str | None = None
+
+    def get_name(self) -> str:
+        return self.name or self.guardrail_function.__name__
+
+    async def run(self, data: ToolInputGuardrailData) -> ToolGuardrailFunctionOutput:
+        if not callable(self.guardrail_function):
+            raise UserError(f"Guardrail function must be callable, got {self.guardrail_function}")
+        return await maybe_await(self.guardrail_function(data))
+
+
+@dataclass
+class ToolOutputGuardrail(Generic[TContext]):
+    guardrail_function: Callable[[ToolOutputGuardrailData], Any]
+    name: str | None = None
+
+    def get_name(self) -> str:
+        return self.name or self.guardrail_function.__name__
+
+    async def run(self, data: ToolOutputGuardrailData) -> ToolGuardrailFunctionOutput:
+        if not callable(self.guardrail_function):
+            raise UserError(f"Guardrail function must be callable, got {self.guardrail_function}")
+        return await maybe_await(self.guardrail_function(data))
+
+
+class ToolInputGuardrailTripwireTriggered(AgentsException):
+    def __init__(self, guardrail: ToolInputGuardrail[Any], output: ToolGuardrailFunctionOutput) -> None:
+        self.guardrail, self.output = guardrail, output
+        super().__init__(f"Tool input guardrail {type(guardrail).__name__} triggered tripwire")
+
+
+class ToolOutputGuardrailTripwireTriggered(AgentsException):
+    def __init__(self, guardrail: ToolOutputGuardrail[Any], output: ToolGuardrailFunctionOutput) -> None:
+        self.guardrail, self.output = guardrail, output
+        super().__init__(f"Tool output guardrail {type(guardrail).__name__} triggered tripwire")
+
+
+def tool_input_guardrail(func: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+    def wrap(f: Callable[..., Any]) -> ToolInputGuardrail[Any]:
+        return ToolInputGuardrail(guardrail_function=f, name=name or f.__name__)
+    return wrap(func) if func is not None else wrap
+
+
+def tool_output_guardrail(func: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+    def wrap(f: Callable[..., Any]) -> ToolOutputGuardrail[Any]:
+        return ToolOutputGuardrail(guardrail_function=f, name=name or f.__name__)
+    return wrap(func) if func is not None else wrap
+
+
+def _behavior(out: Any) -> dict[str, Any]:
+    behavior = getattr(out, "behavior", None) or {"type": "allow"}
+    return behavior if isinstance(behavior, dict) else {"type": getattr(behavior, "type", "allow")}
+
+
+async def invoke_guarded(tool: Any, tool_ctx: Any, arguments: str, agent: Any) -> Any:
+    """Run ``tool`` through its input guardrails, the tool, then its output guardrails."""
+    for g in getattr(tool, "tool_input_guardrails", None) or []:
+        out = await g.run(ToolInputGuardrailData(context=tool_ctx, agent=agent))
+        b = _behavior(out)
+        if b["type"] == "raise_exception":
+            raise ToolInputGuardrailTripwireTriggered(g, out)
+        if b["type"] == "reject_content":
+            return b.get("message", "")
+    value = await tool.on_invoke_tool(tool_ctx, arguments)
+    for g in getattr(tool, "tool_output_guardrails", None) or []:
+        out = await g.run(ToolOutputGuardrailData(context=tool_ctx, agent=agent, output=value))
+        b = _behavior(out)
+        if b["type"] == "raise_exception":
+            raise ToolOutputGuardrailTripwireTriggered(g, out)
+        if b["type"] == "reject_content":
+            return b.get("message", "")
+    return value
