@@ -1,5 +1,7 @@
 """Point the README's Binder and Colab links (and the notebooks' Colab install cell) at your
-GitHub repository: derived from `git remote get-url origin`, or given as OWNER/REPO.
+GitHub repository: derived from `git remote get-url origin`, or given as OWNER/REPO. The README
+keeps its badges in an HTML comment until then (links to OWNER/handoff_nb lead nowhere); this
+script takes them out of it.
 
     python scripts/launch_links.py            # from the origin remote
     python scripts/launch_links.py me/handoff_nb
@@ -16,6 +18,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PLACEHOLDER = "OWNER/handoff_nb"
+HIDDEN = re.compile(r"<!-- launch links:[^\n]*\n(.*?)\n-->", re.S)
 
 
 def repo_from_remote() -> str:
@@ -36,6 +39,8 @@ def main(argv: list[str]) -> None:
     for path in files:
         text = path.read_text(encoding="utf-8")
         new = text.replace(PLACEHOLDER, repo)
+        if path.name == "README.md":  # the badges, hidden while they pointed at OWNER: shown
+            new = HIDDEN.sub(lambda m: m.group(1), new)
         if new != text:
             path.write_text(new, encoding="utf-8")
             changed += 1
