@@ -336,10 +336,10 @@ def _model_fields(run: Any) -> tuple[Any, Any]:
     """(label, type) of ``run_config.model`` as the file records it."""
     from .models.interface import model_label
     cfg = run.run_config
-    saved = getattr(cfg, "_handoff_nb_session_model", None)
-    if saved is not None:  # a loaded run's config: what its file said
-        return saved
     model = cfg.model
+    saved = getattr(cfg, "_handoff_nb_session_model", None)
+    if saved is not None and saved[2] is model:  # a loaded run's config, unchanged: what its file said
+        return saved[0], saved[1]
     if model is None:
         return None, None
     if isinstance(model, str):
@@ -546,7 +546,7 @@ def _restore_model(cfg: Any, label: Any, kind: Any, steps: list[dict[str, Any]],
         text = (f"nothing yet: recorded on the model {label!r} ({kind or 'a model object'}), which a "
                 f"session file cannot bring back; pass run_config=RunConfig(model=...) to Run.load "
                 f"to continue it")
-    cfg._handoff_nb_session_model = (label, kind)  # saving the loaded run writes them back
+    cfg._handoff_nb_session_model = (label, kind, cfg.model)  # saving the loaded run writes them back
     return cfg, text
 
 

@@ -137,6 +137,8 @@ def test_the_loaded_run_says_which_model_it_continues_on(tmp_path):
     f2 = given.fork(2)
     f2.step()
     assert f2.final_output == "new"
+    loaded.run_config.model = ScriptedModel([say("x")])  # changed after loading: saved as it is now
+    assert json.loads(loaded.save(tmp_path / "changed.json").read_text())["model_type"] == "ScriptedModel"
     with pytest.raises(UserError, match="run_config must be a RunConfig"):
         Run.load(path, triage, run_config="gpt-4o")
 
