@@ -370,7 +370,8 @@ def to_json(run: Any, _saver: _Saver | None = None) -> dict[str, Any]:
 def dumps(run: Any) -> str:
     sv = _Saver()
     try:
-        text = json.dumps(to_json(run, sv), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        text = json.dumps(to_json(run, sv), ensure_ascii=False, indent=1, sort_keys=True,
+                          default=lambda o: sv.value(o, "a recorded item or request")) + "\n"
     except RecursionError:
         raise UserError("run.save: a value in the run (its context or a tool output) is nested too "
                         "deep to save as JSON; keep deep structures out of the context") from None
