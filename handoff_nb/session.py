@@ -309,6 +309,14 @@ def _usage(usage: Any) -> dict[str, int]:
 def _step(step: Any, sv: _Saver) -> dict[str, Any]:
     req = step.request
     w = f"steps[{step.index}]"
+    out = _step_fields(step, req, w, sv)
+    sent = getattr(step.response, "sent", None)
+    if sent is not None:  # what went over the wire (the Request tab), as text: its key order kept
+        out["sent"] = json.dumps(sv.value(sent, f"{w}.sent"), ensure_ascii=False)
+    return out
+
+
+def _step_fields(step: Any, req: Any, w: str, sv: _Saver) -> dict[str, Any]:
     return {
         "index": step.index, "agent": step.agent.name, "decision": step.decision,
         "request": None if req is None else {
@@ -749,6 +757,8 @@ def _build(data: dict[str, Any], file: pathlib.Path, agents: Any, run_config: An
             usage(resp.get("usage") or {}, f"{w}.response.usage")
             try:
                 step.response = ModelResponse.from_json_dict(resp)
+                if isinstance(s.get("sent"), str):
+                    step.response = dataclasses.replace(step.response, sent=json.loads(s["sent"]))
             except (TypeError, ValueError, KeyError, AttributeError) as e:
                 raise _Bad(f"{w}.response", f"cannot be read ({type(e).__name__}: {str(e)[:120]})") from None
         step.items = [item(x, f"{w}.items[{i}]") for i, x in enumerate(_get(s, "items", w, list, "a list of items", []))]

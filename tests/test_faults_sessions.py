@@ -143,6 +143,26 @@ def test_the_loaded_run_says_which_model_it_continues_on(tmp_path):
         Run.load(path, triage, run_config="gpt-4o")
 
 
+def test_a_loaded_openai_run_keeps_the_request_it_sent(tmp_path):
+    """The Request tab of a loaded run shows what went over the wire, as the live run's does."""
+    from handoff_nb.models.openai_chat import OpenAIChatModel
+    from handoff_nb.render.html import request_html
+    from handoff_nb.testing import FakeOpenAIServer, reply
+    agent = Agent(name="A")
+    with FakeOpenAIServer([reply("hello")]) as srv:
+        model = OpenAIChatModel("gpt-4o-mini", base_url=srv.base_url, api_key="sk-test-" + "9" * 24)
+        run = Runner.start(agent, "hi", run_config=RunConfig(model=model))
+        run.run()
+    assert run.steps[0].response.sent is not None
+    path = run.save(tmp_path / "s.json")
+    assert "9999" not in path.read_text()
+    loaded = Run.load(path, agent)
+    assert loaded.steps[0].response.sent == run.steps[0].response.sent
+    assert request_html(loaded.steps[0]) == request_html(run.steps[0])
+    assert loaded.save(tmp_path / "b.json").read_bytes() == path.read_bytes()
+    assert "OpenAIChatModel" in loaded.continues_on
+
+
 # -- sessions: the context round-trips ----------------------------------------------------------
 
 @dataclasses.dataclass
