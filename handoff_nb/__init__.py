@@ -44,6 +44,26 @@ _install_tracing_paths()
 del _install_tracing_paths
 
 
+def _sdk_agent(obj: object) -> object:
+    """The SDK bridge, registered at the entry point (handoff_nb.agent_input is the seam)."""
+    if type(obj).__module__.split(".")[0] != "agents":
+        return None
+    from .sdk import is_sdk_agent, from_sdk
+    return from_sdk(obj) if is_sdk_agent(obj) else None
+
+
+def _sdk_engine(*args: object, **kwargs: object) -> object:
+    from .sdk_engine import start_engine
+    return start_engine(*args, **kwargs)
+
+
+from .agent_input import register_converter as _rc, register_engine as _re  # noqa: E402
+
+_rc(_sdk_agent)
+_re("sdk", _sdk_engine)
+del _rc, _re
+
+
 def __getattr__(name: str) -> object:
     """SDK names whose classes need openai (imported on first use), and the stand-ins for what
     handoff_nb's runner does not mirror (handoff_nb.not_mirrored)."""

@@ -577,7 +577,7 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
     if not isinstance(trials, int) or trials < 1:
         raise UserError(f"trials must be an int >= 1, got {trials!r}")
-    from .sdk import maybe_from_sdk
+    from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     case_list = load_cases(cases)
     check_labels(agent, case_list)
@@ -657,7 +657,7 @@ async def _evaluate_batch(agent: Agent, cases: Any, *, model: Any, run_config: R
                           progress: bool | None) -> RoutingReport:
     from . import batch as B
     from .models.provider import resolve_model
-    from .sdk import maybe_from_sdk
+    from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)
     config = run_config or RunConfig()
     resolved = resolve_model(model if model is not None else config.model or agent.model,

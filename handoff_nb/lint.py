@@ -151,7 +151,7 @@ def _cycles(agents: list[Agent]) -> list[list[Agent]]:
 
 
 def lint(agent: Agent, run_config: Any = None) -> LintReport:
-    from .sdk import maybe_from_sdk
+    from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     handoff_instructions = getattr(run_config, "handoff_instructions", True)
     findings: list[Finding] = []

@@ -289,7 +289,7 @@ class Run:
                  context: Any = None, max_turns: Any = _UNSET,
                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
                  _wrapper: RunContextWrapper[Any] | None = None) -> None:
-        from .sdk import maybe_from_sdk
+        from .agent_input import maybe_from_sdk
         starting_agent = maybe_from_sdk(starting_agent)
         if not isinstance(starting_agent, Agent):
             raise UserError(f"starting agent must be a handoff_nb Agent, got "
@@ -923,7 +923,7 @@ def _history(data: HandoffInputData) -> list[TResponseInputItem]:
 async def _target_of(h: Handoff[Any], ctx: RunContextWrapper[Any], arguments: str) -> Agent:
     """The agent a taken handoff goes to: its ``agent``, or what ``on_invoke_handoff`` returns."""
     if h.on_invoke_handoff is not None:
-        from .sdk import maybe_from_sdk
+        from .agent_input import maybe_from_sdk
         target = maybe_from_sdk(await maybe_await(h.on_invoke_handoff(ctx, arguments)))
         if not isinstance(target, Agent):
             raise UserError(f"on_invoke_handoff of {h.tool_name!r} must return an Agent, got "
@@ -972,8 +972,8 @@ class Runner:
         """A Run to step. ``options``: the SDK's conversation keywords (handoff_nb.conversation),
         or ``engine="sdk"``: the real SDK runs the turns (handoff_nb.sdk_engine)."""
         if options.get("engine", "handoff_nb") != "handoff_nb":
-            from .sdk_engine import start_engine
-            return start_engine(options, starting_agent, input, context=context,
+            from .agent_input import engine
+            return engine(options["engine"])(options, starting_agent, input, context=context,
                                 max_turns=None if max_turns is _UNSET else max_turns, hooks=hooks,
                                 run_config=run_config)
         if options:

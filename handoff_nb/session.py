@@ -617,7 +617,7 @@ def _build(data: dict[str, Any], file: pathlib.Path, agents: Any, run_config: An
     from .model_settings import ModelSettings
     from .models.interface import ModelRequest, ModelResponse
     from .run import HandoffRecord, Run, Step, _RunState
-    from .sdk import maybe_from_sdk
+    from .agent_input import maybe_from_sdk
 
     root = maybe_from_sdk(agents)
     by_name = {a.name: a for a in root.walk()}

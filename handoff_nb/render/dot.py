@@ -64,7 +64,7 @@ class GraphModel:
 
 
 def graph_model(agent: Agent, run: Run | RunResult | None = None) -> GraphModel:
-    from ..sdk import maybe_from_sdk
+    from ..agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     agents = agent.walk()
     ids = {id(a): f"a{i}" for i, a in enumerate(agents)}
