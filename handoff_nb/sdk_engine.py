@@ -129,8 +129,10 @@ class _GatedModel:
                 self._models: dict[str, Any] = {}
 
             def _live_model(self) -> Any:
+                """RunConfig(model=...) of the user's SDK RunConfig, else the calling agent's model."""
                 agent = engine._calling_agent
-                model = getattr(agent, "model", None)
+                given = engine.sdk_run_config.model if engine.sdk_run_config is not None else None
+                model = given if given is not None else getattr(agent, "model", None)
                 if model is not None and not isinstance(model, str):
                     return model
                 provider = engine.sdk_run_config.model_provider if engine.sdk_run_config else None

@@ -39,9 +39,11 @@ class Stepper(StaticSnapshot, W.VBox):
                  run_config: RunConfig | None = None, message: str = "", max_turns: int | None = None,
                  warm: bool = True, engine: str = "handoff_nb"):
         self.engine = engine
+        self.sdk_run_config = None
         if engine == "sdk":  # the real SDK runs each step (handoff_nb.sdk_engine)
             from ..sdk_engine import view_graph
             agent = view_graph(getattr(agent, "_sdk_agent", agent))[0]
+            self.sdk_run_config, run_config = run_config, None  # the SDK's agents.RunConfig
         else:
             from ..sdk import maybe_from_sdk
             agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
@@ -219,8 +221,8 @@ class Stepper(StaticSnapshot, W.VBox):
             limit = {} if self.max_turns is None else {"max_turns": self.max_turns}
             if self.engine != "handoff_nb":
                 limit["engine"] = self.engine
-            self.run = Runner.start(self.agent, text, context=self.context,
-                                    run_config=self.run_config, **limit)
+            self.run = Runner.start(self.agent, text, context=self.context, **limit,
+                                    run_config=self.sdk_run_config if self.engine == "sdk" else self.run_config)
         else:
             self.turns.append(self.run)
             self.run = self.run.next_turn(text, restart=self.restart_toggle.value)

@@ -93,6 +93,44 @@ print(report)
 report
 
 # %% [markdown]
+# ## Handoffs or agents as tools?
+# The same two specialists, wired two ways (both are the SDK's: `handoffs=[...]` and
+# `agent.as_tool(...)`):
+#
+# - **Handoffs**: triage passes the conversation on; the specialist answers the customer and the
+#   next message goes to it. Good when a specialist should own the rest of the conversation.
+# - **Agents as tools**: an orchestrator *calls* a specialist (a nested run on the input it gives)
+#   and gets its answer back as a tool output; the orchestrator keeps the conversation and writes
+#   the reply. Good when one voice should answer, or several specialists' answers are combined.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+billing_desk = Agent(name="BillingDesk", instructions="Charges, refunds, invoices.",
+                     handoff_description="Charges, refunds, invoices and payments")
+support_desk = Agent(name="SupportDesk", instructions="Bugs and errors.", handoff_description="Bugs, errors, crashes")
+message = "I was charged twice for my subscription"
+
+by_handoff = Runner.run_sync(Agent(name="Triage", instructions="Route the customer.",
+                                   handoffs=[billing_desk, support_desk]), message)
+orchestrator = Agent(name="Orchestrator", instructions="Answer the customer; ask the specialists.",
+                     tools=[billing_desk.as_tool("ask_billing", "Charges, refunds, invoices and payments"),
+                            support_desk.as_tool("ask_support", "Bugs, errors, crashes")])
+by_tool = Runner.run_sync(orchestrator, message)
+
+for label, r in [("handoffs", by_handoff), ("agents as tools", by_tool)]:
+    calls = [i.raw_item["name"] for i in r.new_items if type(i).__name__ in ("ToolCallItem", "HandoffCallItem")]
+    print(f"{label:16} path: {' -> '.join(r.agent_path):22} called: {calls}  "
+          f"answered and owns the next turn: {r.last_agent.name}")
+
+# %% [markdown]
+# The nested run is a whole run of its own: with agents as tools the orchestrator's transcript
+# shows one tool call and its output (the specialist's answer); with handoffs the transcript
+# shows the transfer and the specialist's own reply.
+
+# %%
+by_tool.steps[0]
+
+# %% [markdown]
 # ### Exercise
 # Add an escalation agent reachable from every level-2 specialist and re-run `lint(triage)`. Which findings disappear?
 

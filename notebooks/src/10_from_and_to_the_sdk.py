@@ -22,7 +22,8 @@
 # 2. **Open real SDK agents** in every view: `Stepper`, `GraphView`, `Inspector`, `Playground`,
 #    `draw_graph`, `evaluate_routing`, `lint` and `Runner.start` accept an `agents.Agent`.
 # 3. **Capture a real SDK run** (`agents.Runner.run`) and step through it, read-only.
-# 4. **Go back**: `to_sdk(agent)` builds `agents.Agent` objects from a prototype made here, and
+# 4. **Step a real SDK run** live (`engine="sdk"`): one model call per Step, Back and fork included.
+# 5. **Go back**: `to_sdk(agent)` builds `agents.Agent` objects from a prototype made here, and
 #    `to_sdk_code(agent)` prints the code to paste into a service.
 #
 # Everything below runs offline: the SDK's model calls go to a loopback fake server.
@@ -124,7 +125,54 @@ print("what the SDK sent in step 1:", run.steps[1].request.input[-1])
 view(cap)
 
 # %% [markdown]
-# ## 4. Back to the SDK
+# ## 4. Step the real SDK
+#
+# Capturing shows a finished run. To *step* a real SDK run, give `Runner.start` (or the Stepper)
+# `engine="sdk"`: `agents.Runner` itself runs, unchanged, and waits before each model call until
+# you step. Every call becomes a Step (what the SDK sent, what came back, the items it produced,
+# the handoff). Guardrails, `output_type`, sessions, approvals and hosted tools are the SDK's own.
+# The SDK's model again talks to the loopback server, which stays up for the rest of this section:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+server = FakeOpenAIServer([
+    reply(tool_calls=[("route_to_billing", '{"billing_issue_type": "refund", "amount_mentioned": "49.99", '
+                                           '"summary": "double charge"}')], call_id_prefix="s"),
+    reply("I have refunded the duplicate charge of $49.99."),
+    reply("Your refund of $49.99 is on its way: expect it in 3 to 5 days."),
+]).__enter__()
+sdk_model = OpenAIChatCompletionsModel("gpt-4o-mini", openai_client=AsyncOpenAI(base_url=server.base_url,
+                                                                                api_key="sk-not-used"))
+live = Runner.start(triage, "I was charged $49.99 twice", context={}, engine="sdk",
+                    run_config=agents.RunConfig(model=sdk_model))
+step = live.step()  # the SDK runs up to its first model call, makes it, and stops before the next
+print(f"step {step.index}: {step.agent.name} -> {step.decision} to {step.handoff.target.name}")
+print("model calls so far:", len(server.requests))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+step = live.step()
+print(f"step {step.index}: {step.agent.name} -> {step.decision}: {step.final_output}")
+print("the SDK's own result:", type(live.result).__module__, live.result.last_agent.name)
+
+# %% [markdown]
+# **Fork.** `live.fork(1)` starts the SDK again and replays the recorded response of step 0 (no
+# model call; the SDK runs the handoff and its callback again), then steps live: the server's next
+# answer. The Stepper's Back button does the same.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+fork = live.fork(1)
+print("replayed:", len(fork.steps), "step; model calls so far:", len(server.requests))
+print("live again:", fork.step().final_output)
+print("model calls so far:", len(server.requests))
+
+# %%
+Stepper(triage, engine="sdk", run_config=agents.RunConfig(model=sdk_model),
+        message="I was charged twice")  # Send, Step, Back: each Step is one real SDK model call
+
+# %% [markdown]
+# ## 5. Back to the SDK
 # A prototype made here (seed 000's system from `handoff_nb.examples`) becomes real SDK agents, and code:
 
 # %%
