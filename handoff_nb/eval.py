@@ -430,8 +430,29 @@ class RoutingReport:
         return {k: {"n": v["n"], "accuracy": v["correct"] / v["n"]} for k, v in out.items()}
 
     def kinds_summary(self) -> str:
-        return ", ".join(f"{k} {v['accuracy']:.2f} ({int(v['n'])})"
+        text = ", ".join(f"{k} {v['accuracy']:.2f} ({int(v['n'])})"
                          for k, v in sorted(self.by_decision_kind.items()))
+        stayed = self.abstentions
+        if stayed:
+            right = sum(a["correct"] for a in stayed)
+            text += f"; stayed at the entry agent {len(stayed)} times ({right} right)"
+        return text
+
+    @property
+    def abstentions(self) -> list[dict[str, Any]]:
+        """Runs where the entry agent kept the message (no handoff): message, expected, whether
+        that was right, and the model's reason ("nothing fits well enough ...", "margin 0.003 —
+        too close to call", ...; empty for models that do not explain themselves)."""
+        out = []
+        for r in self.results:
+            if r.error or len(r.path) != 1:
+                continue
+            first = r.why[0] if r.why else None
+            reason = str((first or {}).get("reason") or "")
+            out.append({"message": r.case.message, "expected": r.case.expected_final,
+                        "correct": r.correct, "kind": str((first or {}).get("abstained") or ""),
+                        "reason": reason})
+        return out
 
     def to_records(self) -> list[dict[str, Any]]:
         return [{"id": r.case.id, "message": r.case.message, "expected": r.case.expected_final,
@@ -510,7 +531,18 @@ class RoutingReport:
                 f"<div style='overflow-x:auto;max-width:100%'>"
                 f"<table style='border-collapse:collapse;font-size:12px' border=1><tr><th>route</th>"
                 f"<th>precision</th><th>recall</th><th>support</th></tr>{per}</table></div>"
-                f"<details><summary>{len(self.wrong)} wrong</summary><ul>{wrong}</ul></details></div>")
+                f"<details><summary>{len(self.wrong)} wrong</summary><ul>{wrong}</ul></details>"
+                f"{_abstentions_html(self)}</div>")
+
+
+def _abstentions_html(report: RoutingReport) -> str:
+    stayed = report.abstentions
+    if not stayed:
+        return ""
+    items = "".join(f"<li>{'✓' if a['correct'] else '✗'} {html.escape(a['message'][:100])} — "
+                    f"{html.escape(a['reason'][:160] or 'stayed')}</li>" for a in stayed[:30])
+    return (f"<details><summary>{len(stayed)} stayed at the entry agent "
+            f"({sum(a['correct'] for a in stayed)} right)</summary><ul>{items}</ul></details>")
 
 
 def _flaky_table(report: RoutingReport) -> str:
@@ -577,6 +609,9 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
         raise UserError(f"concurrency must be >= 1, got {concurrency}")
     if not isinstance(trials, int) or trials < 1:
         raise UserError(f"trials must be an int >= 1, got {trials!r}")
+    if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
+        raise UserError(f"max_attempts must be an int >= 1 (tries per case when the server rate-"
+                        f"limits; 1 = no retry), got {max_attempts!r}")
     from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     case_list = load_cases(cases)
@@ -626,7 +661,7 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
                 try:
                     result = await attempt(case, trial)
                 except ModelError as e:  # 429: back off, retry the whole case
-                    await limiter.rate_limited(getattr(e, "retry_after", None))
+                    await limiter.rate_limited(getattr(e, "retry_after", None), str(e))
                     if n == max_attempts - 1:
                         result = CaseResult(case, trial=trial, error=f"ModelError: {e}")
                         break
@@ -635,7 +670,9 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
             break
         if bar is not None:
             bar.update(1)
-            if limiter.rate:
+            if limiter.waiting:
+                bar.set_postfix_str(limiter.waiting[:80])
+            elif limiter.rate:
                 bar.set_postfix_str(f"{limiter.rate:.1f} calls/s, concurrency {limiter.limit}")
         return result
 
