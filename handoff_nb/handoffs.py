@@ -79,9 +79,10 @@ class Handoff(Generic[TContext]):
     strict_json_schema: bool = True
     nest_handoff_history: bool | None = None
     """Pass the history as one summary message (None: follow RunConfig.nest_handoff_history)."""
-    on_invoke_handoff: Callable[..., Any] | None = None
-    """As in the SDK: ``async (ctx, arguments_json) -> Agent`` chooses the target in code when
-    the handoff is taken (``agent`` may then be None; the graph shows ``agent_name``)."""
+    on_invoke_handoff: Callable[..., Any] | None = field(default=None, compare=False)
+    """As in the SDK: ``async (ctx, arguments_json) -> Agent``. ``handoff()`` fills it (parse the
+    arguments, run ``on_handoff``, return the agent); set your own to choose the target in code
+    when the handoff is taken (``agent`` may then be None; the graph shows ``agent_name``)."""
     tool_name_overridden: bool = False
     tool_description_overridden: bool = False
     _adapter: Any = field(default=None, repr=False, compare=False)
@@ -205,7 +206,7 @@ def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
             raise UserError(f"input_type {input_type!r} has no JSON schema: {e}") from e
     if strict_json_schema:
         schema = ensure_strict_json_schema(schema)
-    return Handoff(
+    h = Handoff(
         tool_name=name_override or Handoff.default_tool_name(agent),
         tool_description=desc_override or Handoff.default_tool_description(agent),
         input_json_schema=schema, agent_name=agent.name, agent=agent, description=description,
@@ -215,6 +216,19 @@ def handoff(agent: Agent | None = None, tool_name_override: str | None = None,
         tool_name_overridden=name_override is not None,
         tool_description_overridden=desc_override is not None, _adapter=adapter)
 
+    async def on_invoke_handoff(ctx: RunContextWrapper[Any], input_json: str | None = None) -> Agent:
+        """As the SDK's: validate the arguments, run ``on_handoff``, return the target."""
+        await h.invoke(ctx, h.parse_input(input_json, "the caller"))
+        return agent
+    on_invoke_handoff._handoff_nb_default = True  # type: ignore[attr-defined]
+    h.on_invoke_handoff = on_invoke_handoff
+    return h
+
+
+def chooses_target_in_code(h: Handoff[Any]) -> bool:
+    """Does ``h`` have its own ``on_invoke_handoff`` (not the one ``handoff()`` fills in)?"""
+    return h.on_invoke_handoff is not None and not getattr(h.on_invoke_handoff, "_handoff_nb_default", False)
+
 
 # -- nested handoff history (the SDK's nest_handoff_history) ------------------------------------
 
@@ -223,18 +237,87 @@ HISTORY_PREAMBLE = ("For context, here is the conversation so far between the us
 HISTORY_START, HISTORY_END = "<CONVERSATION HISTORY>", "</CONVERSATION HISTORY>"
 
 
+HISTORY_PREAMBLES = (HISTORY_PREAMBLE, "For context, here is the conversation so far:")
+_SUMMARY_ONLY_TYPES = {"function_call", "function_call_output", "reasoning"}
+
+
+def _plain_item(item: Any) -> TResponseInputItem:
+    """A copy of an input item as plain data (openai objects dumped)."""
+    import copy
+    if hasattr(item, "model_dump"):
+        item = item.model_dump(exclude_none=True)
+    return {k: v for k, v in copy.deepcopy(dict(item)).items() if k != "provider_data"}
+
+
+def _stringify(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    try:
+        return json.dumps(content, ensure_ascii=False, default=str)
+    except TypeError:
+        return str(content)
+
+
 def _transcript_line(item: TResponseInputItem) -> str:
+    """One transcript item as SDK 0.24 writes it: ``role (name): content`` for one-line messages,
+    JSON for everything else."""
     role, content = item.get("role"), item.get("content")
-    if isinstance(role, str) and (content is None or isinstance(content, str)) and "\n" not in (content or ""):
-        return f"{role}: {content or ''}"
-    return json.dumps({k: v for k, v in item.items() if k != "provider_data"}, ensure_ascii=False,
-                      default=str)
+    if isinstance(role, str) and (content is None or (isinstance(content, str)
+                                                      and "\n" not in content and "\r" not in content)):
+        name = item.get("name")
+        prefix = f"{role} ({name})" if isinstance(name, str) and name else role
+        return f"{prefix}: {_stringify(content)}"
+    try:
+        return json.dumps(item, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        kind = item.get("type", "item")
+        return f"{kind}: {_stringify({k: v for k, v in item.items() if k != 'type'})}"
+
+
+def _parse_line(line: str) -> TResponseInputItem | None:
+    stripped = line.strip()
+    head, dot, rest = stripped.partition(".")
+    if dot and head.isdigit():
+        stripped = rest.lstrip()
+    try:
+        parsed = json.loads(stripped)
+        if isinstance(parsed, dict):
+            return parsed
+    except (json.JSONDecodeError, TypeError):
+        pass
+    role, sep, content = stripped.partition(":")
+    if not sep or not role.strip():
+        return None
+    role = role.strip()
+    out: dict[str, Any] = {"role": role}
+    if role.endswith(")") and "(" in role:
+        out = {"role": role[:role.rfind("(")].strip() or "developer", "name": role[role.rfind("(") + 1:-1].strip()}
+    out["content"] = content.strip()
+    return out
+
+
+def _flatten(items: list[TResponseInputItem]) -> list[TResponseInputItem]:
+    """Earlier summaries (from an earlier nested handoff) unpacked into their items again."""
+    out: list[TResponseInputItem] = []
+    for item in items:
+        content = item.get("content")
+        if item.get("role") == "assistant" and isinstance(content, str):
+            preamble, sep, body = content.partition("\n")
+            if sep and preamble in HISTORY_PREAMBLES and body.startswith(HISTORY_START + "\n") \
+                    and body.endswith("\n" + HISTORY_END):
+                inner = body[len(HISTORY_START) + 1:-(len(HISTORY_END) + 1)]
+                out += [p for p in (_parse_line(x) for x in inner.splitlines() if x.strip()) if p is not None]
+                continue
+        out.append(item)
+    return out
 
 
 def default_handoff_history_mapper(transcript: list[TResponseInputItem]) -> list[TResponseInputItem]:
     """One assistant message that summarises ``transcript`` as numbered lines between
     ``<CONVERSATION HISTORY>`` markers (the SDK's default format)."""
-    lines = [f"{i + 1}. {_transcript_line(item)}" for i, item in enumerate(transcript)]
+    lines = [f"{i + 1}. {_transcript_line(_plain_item(item))}" for i, item in enumerate(transcript)]
     content = "\n".join([HISTORY_PREAMBLE, HISTORY_START, *(lines or ["(no previous turns recorded)"]),
                          HISTORY_END])
     return [{"role": "assistant", "content": content}]
@@ -243,14 +326,35 @@ def default_handoff_history_mapper(transcript: list[TResponseInputItem]) -> list
 def nest_handoff_history(handoff_input_data: HandoffInputData, *,
                          history_mapper: Callable[[list[TResponseInputItem]], list[TResponseInputItem]]
                          | None = None) -> HandoffInputData:
-    """The next agent gets the whole transcript so far (history, earlier items, this turn's
-    items) as ``history_mapper(transcript)`` -- by default one summary message -- instead of the
-    raw items; ``new_items`` stay in the run's result (``input_items`` is set to nothing)."""
+    """As SDK 0.24: the next agent gets the transcript so far (history -- earlier summaries
+    unpacked --, earlier items, this turn's items) summarised. By default messages of this turn
+    are forwarded as they are, each after a summary of what came before it; tool calls, outputs
+    and earlier assistant messages go into the summaries. With ``history_mapper`` the whole
+    transcript is ``history_mapper(transcript)``. ``new_items`` stay in the run's result."""
     from .items import normalize_input
     data = handoff_input_data
-    history = normalize_input(data.input_history if isinstance(data.input_history, str)
-                              else list(data.input_history))
-    transcript = history + [i.to_input_item() for i in (*data.pre_handoff_items, *data.new_items)]
-    mapper = history_mapper or default_handoff_history_mapper
-    nested = list(mapper(transcript))
+    history = _flatten([_plain_item(i) for i in normalize_input(
+        data.input_history if isinstance(data.input_history, str) else list(data.input_history))])
+    pre = [_plain_item(i.to_input_item()) for i in data.pre_handoff_items]
+    new = [_plain_item(i.to_input_item()) for i in data.new_items]
+    if history_mapper is not None:
+        nested = list(history_mapper(history + pre + new))
+    else:
+        def forward_pre(item: TResponseInputItem) -> bool:
+            return item.get("role") != "assistant" and item.get("type") not in _SUMMARY_ONLY_TYPES
+
+        def forward_new(item: TResponseInputItem) -> bool:
+            return bool(item.get("role")) or item.get("type") not in _SUMMARY_ONLY_TYPES
+
+        nested, pending = [], list(history)
+        for item, forward in [(i, forward_pre(i)) for i in pre] + [(i, forward_new(i)) for i in new]:
+            if not forward:
+                pending.append(item)
+                continue
+            if pending or not nested:
+                nested += default_handoff_history_mapper(pending)
+                pending = []
+            nested.append(item)
+        if pending or not nested:
+            nested += default_handoff_history_mapper(pending)
     return data.clone(input_history=tuple(nested), pre_handoff_items=(), input_items=())

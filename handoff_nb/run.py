@@ -49,7 +49,7 @@ from .agent import Agent
 from .context import AgentHookContext, RunContextWrapper, Usage
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
                      ModelError, UserError)
-from .handoffs import Handoff, HandoffInputData, HandoffInputFilter
+from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, chooses_target_in_code
 from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
                     ToolCallOutputItem, TResponseInputItem, content_text, function_call_output,
                     normalize_input)
@@ -922,7 +922,7 @@ def _history(data: HandoffInputData) -> list[TResponseInputItem]:
 
 async def _target_of(h: Handoff[Any], ctx: RunContextWrapper[Any], arguments: str) -> Agent:
     """The agent a taken handoff goes to: its ``agent``, or what ``on_invoke_handoff`` returns."""
-    if h.on_invoke_handoff is not None:
+    if chooses_target_in_code(h):
         from .agent_input import maybe_from_sdk
         target = maybe_from_sdk(await maybe_await(h.on_invoke_handoff(ctx, arguments)))
         if not isinstance(target, Agent):

@@ -310,3 +310,50 @@ def test_tool_guardrails_allow_reject_or_raise():
     with pytest.raises(hn.ToolOutputGuardrailTripwireTriggered) as e:
         Runner.run_sync(a, "x", run_config=_cfg([function_call("send", {"to": "ssn"}, call_id="s")]))
     assert e.value.output.output_info == {"tool": "send"}
+
+
+def test_nest_handoff_history_orders_summaries_and_messages_as_sdk_024():
+    """SDK 0.24 (checked against agents.Runner with nest_handoff_history=True): a summary of
+    what came before, this turn's assistant message as it is, then a summary of the handoff call
+    and its output; items holding openai objects are summarised too."""
+    @function_tool
+    def lookup(q: str) -> str:
+        """Look up."""
+        return "found " + q
+
+    m = ScriptedModel([[function_call("lookup", {"q": "x"}, call_id="c1")],
+                       [assistant_message("Let me transfer you."),
+                        function_call("transfer_to_billing", "{}", call_id="c2")],
+                       [assistant_message("billing here")]])
+    t = Agent(name="Triage", tools=[lookup], handoffs=[Agent(name="Billing")])
+    Runner.run_sync(t, "refund please", run_config=RunConfig(model=m, nest_handoff_history=True,
+                                                             handoff_instructions=False))
+    got = m.last_call.input
+    assert [g["role"] for g in got] == ["assistant", "assistant", "assistant"]
+    first, message, last = (g["content"] for g in got)
+    assert first.splitlines()[:3] == [hn.handoffs.HISTORY_PREAMBLE, "<CONVERSATION HISTORY>",
+                                      "1. user: refund please"]
+    assert '"name": "lookup"' in first and "found x" in first and message == "Let me transfer you."
+    assert '"transfer_to_billing"' in last and last.endswith("</CONVERSATION HISTORY>")
+    # an earlier summary is unpacked, not nested inside the next one
+    data = hn.HandoffInputData(input_history=tuple(got), pre_handoff_items=(), new_items=())
+    again = hn.nest_handoff_history(data).input_history
+    assert len(again) == 1 and again[0]["content"].count("<CONVERSATION HISTORY>") == 1
+    assert "1. user: refund please" in again[0]["content"]
+
+
+def test_handoff_fills_on_invoke_handoff_and_remove_all_tools_drops_hosted_items():
+    from handoff_nb.extensions.handoff_filters import remove_all_tools
+    seen = []
+    billing = Agent(name="Billing")
+    h = handoff(billing, on_handoff=lambda ctx: seen.append("called"))
+    target = asyncio.run(h.on_invoke_handoff(hn.RunContextWrapper(None), "{}"))
+    assert target is billing and seen == ["called"]
+    r = Runner.run_sync(Agent(name="T", handoffs=[h]), "x", run_config=_cfg(
+        [function_call("transfer_to_billing", "{}", call_id="h")], [assistant_message("ok")]))
+    assert r.last_agent is billing and seen == ["called", "called"]  # once per invocation
+    data = hn.HandoffInputData(input_history=({"role": "user", "content": "hi"},
+                                              {"type": "reasoning", "id": "rs", "summary": []},
+                                              {"type": "web_search_call", "id": "ws", "status": "completed"}),
+                               pre_handoff_items=(), new_items=())
+    assert remove_all_tools(data).input_history == ({"role": "user", "content": "hi"},)
