@@ -199,3 +199,21 @@ def test_the_in_process_hook_leaves_other_addresses_alone():
     assert ("127.0.0.1", port) in fake_transport._ROUTES
     srv.__exit__(None, None, None)
     assert ("127.0.0.1", port) not in fake_transport._ROUTES
+
+
+def test_needs_local_python_skips_the_rest_of_the_notebook_in_the_browser_only(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from handoff_nb import lite
+    assert lite.needs_local_python("the SDK") is False  # not in a browser: nothing happens
+    shell = InteractiveShell.instance()
+    try:
+        assert lite.needs_local_python("the SDK", browser=True) is True
+        notice = capsys.readouterr().out
+        assert "needs the SDK" in notice and "local Python or Binder" in notice and "pip install" not in notice
+        result = shell.run_cell("import agents_that_do_not_exist\n1 / 0")
+        assert result.success and result.error_in_exec is None
+        assert "skipped in the browser" in capsys.readouterr().out
+    finally:
+        shell.input_transformers_post.remove(lite._skip)
+        InteractiveShell.clear_instance()

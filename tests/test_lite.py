@@ -92,12 +92,15 @@ def _run_all(page, timeout_s=420):
     """Run All; seconds until the last cell finished. A cell that fails stops the run (the
     cells after it never get an execution count): the error is then reported by _problems."""
     t = time.perf_counter()
-    page.set_default_timeout(timeout_s * 1000)
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")  # resolves when all ran
-    page.wait_for_function(KERNEL_IDLE, timeout=timeout_s * 1000, polling=500)
-    took = time.perf_counter() - t
-    page.set_default_timeout(30000)
-    return took
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const cells = w.content.widgets.filter(c => c.model.type === 'code');"
+        " const ran = cells.every(c => c.model.executionCount !== null && c.model.executionCount !== undefined);"
+        " const failed = [...w.content.node.querySelectorAll('.jp-OutputArea-output')].some(e => e.innerText.includes('Traceback'));"
+        " return cells.length && (ran || failed) && w.sessionContext.kernelDisplayStatus === 'idle'; }",
+        timeout=timeout_s * 1000, polling=500)
+    return time.perf_counter() - t
 
 
 def _unexecuted(page):
@@ -112,7 +115,7 @@ def _problems(page):
       const out = [];
       const nb = window.jupyterapp.shell.currentWidget.content.node;
       for (const e of nb.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')) {
-        if (/Traceback|Error/.test(e.innerText)) out.push('stderr: ' + e.innerText.slice(0, 400));
+        if (/Traceback|Error/.test(e.innerText)) out.push('stderr: ' + e.innerText.slice(0, 200) + ' ... ' + e.innerText.slice(-400));
       }
       for (const e of nb.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'))
         out.push('error: ' + e.innerText.slice(0, 400));
@@ -240,3 +243,17 @@ def test_a_link_opens_the_notebook_it_names_with_one_kernel(site):
     assert opened == ["notebooks/05_triage_system.ipynb"], opened
     assert sessions == 1
     assert outside == [], outside
+
+
+def test_the_site_is_small_and_serves_only_itself(site):
+    """<= 45 MB, no source maps, Pyodide and every wheel from the site itself, layout in memory."""
+    import json
+    files = [f for f in SITE.rglob("*") if f.is_file()]
+    assert sum(f.stat().st_size for f in files) <= 45e6
+    assert not [f for f in files if f.suffix == ".map"]
+    config = json.loads((SITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["pyodideUrl"].startswith("./static/") and kernel["disablePyPIFallback"] is True
+    assert config["workspacesStorageDrivers"] == ["memoryStorageDriver"]
+    wheels = {f.name.split("-")[0] for f in (SITE / "pypi").glob("*.whl")}
+    assert {"handoff_nb", "openai", "httpx2_jsfetch", "pydantic_core"} <= wheels
