@@ -132,9 +132,16 @@ def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
         if path.suffix == ".csv":
             reader = csv.DictReader(io.StringIO(text))
             rows: list[Any] = []
-            for row in reader:
-                rows.append({(k or "").strip().lower(): v for k, v in row.items()})
-                line_of.append(reader.line_num)
+            try:
+                for row in reader:
+                    rows.append({(k or "").strip().lower(): v for k, v in row.items()})
+                    line_of.append(reader.line_num)
+            except csv.Error as e:
+                start = (line_of[-1] + 1) if line_of else 2
+                raise UserError(f"{where}, line {start}: the CSV row starting there cannot be read "
+                                f"({e}); a field over {csv.field_size_limit():,} characters is "
+                                "usually an unclosed quote (\") swallowing the lines after it: close "
+                                "the quote, or put very long messages in a .jsonl file") from None
             if reader.fieldnames is not None and "message" not in [(f or "").strip().lower()
                                                                    for f in reader.fieldnames]:
                 raise UserError(f"{where}: the CSV header needs a 'message' column (and 'expected'), "
@@ -163,10 +170,24 @@ def load_cases(source: str | pathlib.Path | Iterable[Any]) -> list[Case]:
         if isinstance(row, (tuple, list)) and len(row) == 2:
             row = {"message": row[0], "expected": row[1]}
         turns: tuple[str, ...] = ()
-        if isinstance(row, dict) and isinstance(row.get("messages"), list) and row["messages"]:
-            msgs = [str(m) for m in row["messages"]]
-            row = {**row, "message": msgs[0]}
-            turns = tuple(msgs[1:])
+        if isinstance(row, dict):
+            for name in ("messages", "turns"):  # a conversation: lists of messages, never text
+                value = row.get(name)
+                if isinstance(value, str) and value.strip().startswith("["):  # a CSV cell
+                    try:
+                        row = {**row, name: json.loads(value)}
+                        value = row[name]
+                    except ValueError:
+                        pass
+                if value is not None and value != "" and not isinstance(value, (list, tuple)):
+                    raise UserError(f"{at}: {name!r} must be a list of messages (e.g. "
+                                    f'["first", "then"]), got {type(value).__name__} {value!r}'[:300])
+            if isinstance(row.get("messages"), (list, tuple)) and row["messages"]:
+                msgs = [str(m) for m in row["messages"]]
+                row = {**row, "message": msgs[0]}
+                turns = tuple(msgs[1:])
+            if isinstance(row.get("turns"), (list, tuple)):
+                turns += tuple(str(m) for m in row["turns"])
         message = row.get("message") if isinstance(row, dict) else None
         if isinstance(message, (int, float)) and not isinstance(message, bool):
             message = str(message)
