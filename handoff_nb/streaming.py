@@ -37,86 +37,112 @@ def active_sink() -> StreamSink | None:
     return _sink.get()
 
 
-def _openai_event(kind: str, **fields: Any) -> Any:
-    """An openai Responses stream event (built without validation), or a plain stand-in."""
-    try:
-        from openai.types import responses as r
-        cls = {"delta": r.ResponseTextDeltaEvent, "done": r.ResponseContentPartDoneEvent,
-               "args": r.ResponseFunctionCallArgumentsDeltaEvent}[kind]
-        if kind == "done":
-            fields["part"] = r.ResponseOutputText.model_construct(
-                type="output_text", text=fields.pop("text"), annotations=[])
-        return cls.model_construct(**fields)
-    except ImportError:  # pragma: no cover - openai is optional
-        from types import SimpleNamespace
-        if kind == "done":
-            fields["part"] = SimpleNamespace(type="output_text", text=fields.pop("text"), annotations=[])
-        return SimpleNamespace(**fields)
-
-
 class StreamSink:
-    """Receives a model's output as it arrives and turns it into raw stream events."""
+    """Receives a model's output as it arrives and turns it into raw stream events (the SDK's set,
+    see :mod:`handoff_nb.stream_synthesis`). ``emit=None``: no events are built at all, only the
+    listeners are called (the Stepper's live view)."""
 
-    def __init__(self, emit: Callable[[StreamEvent], None]) -> None:
+    def __init__(self, emit: Callable[[StreamEvent], None] | None) -> None:
         self._emit = emit
-        self._seq = 0
         self.text_listeners: list[Callable[[str], None]] = []
         """Extra callbacks for each text chunk (the Stepper's live transcript uses one)."""
         self.argument_listeners: list[Callable[[str, str], None]] = []
         """Extra callbacks ``(call_id, chunk)`` for each tool-argument chunk."""
 
-    def _next(self) -> int:
-        self._seq += 1
-        return self._seq
+    def raw(self, data: Any) -> None:
+        if self._emit is not None:
+            self._emit(RawResponsesStreamEvent(data))
 
-    def text_delta(self, delta: str, item_id: str = "msg_stream") -> None:
-        if not delta:
-            return
-        self._emit(RawResponsesStreamEvent(_openai_event(
-            "delta", type="response.output_text.delta", delta=delta, item_id=item_id,
-            output_index=0, content_index=0, sequence_number=self._next(), logprobs=[])))
+    def _text(self, delta: str) -> None:
         for listener in list(self.text_listeners):
             listener(delta)
 
-    def text_done(self, text: str, item_id: str = "msg_stream") -> None:
-        self._emit(RawResponsesStreamEvent(_openai_event(
-            "done", type="response.content_part.done", text=text, item_id=item_id,
-            output_index=0, content_index=0, sequence_number=self._next())))
-
-    def arguments_delta(self, delta: str, item_id: str, output_index: int = 0) -> None:
-        if delta:
-            self._emit(RawResponsesStreamEvent(_openai_event(
-                "args", type="response.function_call_arguments.delta", delta=delta,
-                item_id=item_id, output_index=output_index, sequence_number=self._next())))
-            for listener in list(self.argument_listeners):
-                listener(item_id, delta)
+    def _arguments(self, call_id: str, delta: str) -> None:
+        for listener in list(self.argument_listeners):
+            listener(call_id, delta)
 
     async def call_model(self, model: Any, request: ModelRequest) -> Any:
-        """Call ``model``, streaming what it produces; returns what the model returned."""
+        """Call ``model``, streaming what it produces; returns what the model returned.
+
+        A model with ``stream_response`` yields ``("raw", event)`` (passed on as it is),
+        ``("text", delta)``, ``("arguments", (call_id, index, delta))`` and ``("response", r)``;
+        a model that yields no raw events gets them synthesized from its text and calls. Any
+        other model is called as usual and its response replayed in the SDK's event order, its
+        text word by word."""
         stream = getattr(model, "stream_response", None)
         if callable(stream):
-            response = None
-            text: list[str] = []
+            response, raw_seen = None, False
+            asm = None if self._emit is None else _assembler(model, request)
             async for kind, value in stream(request):
-                if kind == "text":
-                    text.append(value)
-                    self.text_delta(value)
+                if kind == "raw":
+                    raw_seen = True
+                    self.raw(value)
+                elif kind == "text":
+                    if asm is not None and not raw_seen:
+                        for event in asm.feed_text(value):
+                            self.raw(event)
+                    self._text(value)
                 elif kind == "arguments":
                     call_id, index, delta = value
-                    self.arguments_delta(delta, call_id, index)
+                    if asm is not None and not raw_seen:
+                        for event in asm.feed_tool_call(index, call_id or "call", "", delta):
+                            self.raw(event)
+                    self._arguments(call_id, delta)
                 elif kind == "response":
                     response = value
-            if text:
-                self.text_done("".join(text))
+            if asm is not None and not raw_seen and response is not None:
+                for event in asm.finish(_usage_dict(response)):
+                    self.raw(event)
             return response
         response = await model.get_response(request)
-        content = getattr(response, "text", "")
-        if isinstance(content, str) and content:
-            for chunk in _CHUNK.findall(content):  # offline/scripted text, replayed word by word
-                self.text_delta(chunk)
-                await asyncio.sleep(0)
-            self.text_done(content)
+        output = getattr(response, "output", None)
+        if not isinstance(output, list):
+            return response  # the runner reports the malformed response
+        asm = None if self._emit is None else _assembler(model, request)
+        calls = 0
+        if asm is not None:
+            for event in asm.start():
+                self.raw(event)
+        for item in output:
+            if not isinstance(item, dict):
+                continue
+            if item.get("type") == "function_call":
+                if asm is not None:
+                    for event in asm.feed_tool_call(calls, item.get("call_id") or "call",
+                                                    item.get("name"), item.get("arguments")):
+                        self.raw(event)
+                self._arguments(item.get("call_id") or "", item.get("arguments") or "")
+                calls += 1
+            elif item.get("role") == "assistant":
+                content = item.get("content")
+                text = content if isinstance(content, str) else ""
+                for chunk in _CHUNK.findall(text):  # offline/scripted text, replayed word by word
+                    if asm is not None:
+                        for event in asm.feed_text(chunk):
+                            self.raw(event)
+                    self._text(chunk)
+                    await asyncio.sleep(0)
+        if asm is not None:
+            for event in asm.finish(_usage_dict(response)):
+                self.raw(event)
         return response
+
+
+def _assembler(model: Any, request: ModelRequest) -> Any:
+    from .models.interface import model_label
+    from .stream_synthesis import ChatStreamAssembler
+    s = request.model_settings
+    return ChatStreamAssembler(model_label(model), tool_choice=s.tool_choice,
+                               temperature=s.temperature, top_p=s.top_p,
+                               parallel_tool_calls=s.parallel_tool_calls)
+
+
+def _usage_dict(response: Any) -> dict[str, int] | None:
+    usage = getattr(response, "usage", None)
+    if usage is None or not getattr(usage, "total_tokens", 0):
+        return None
+    return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+            "total_tokens": usage.total_tokens}
 
 
 ITEM_EVENT_NAMES: list[tuple[type, str]] = [
@@ -252,7 +278,7 @@ async def astep_streaming(run: Run, on_text: Callable[[str], None] | None = None
     """``run.astep()`` with the model's output delivered as it arrives: ``on_text(chunk)`` for
     text, ``on_arguments(call_id, chunk)`` for tool-call arguments (the Stepper's live view).
     Cancelling the task stops the call; the step is recorded as interrupted and can be retried."""
-    sink = StreamSink(lambda event: None)
+    sink = StreamSink(None)
     if on_text is not None:
         sink.text_listeners.append(on_text)
     if on_arguments is not None:

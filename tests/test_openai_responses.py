@@ -32,7 +32,7 @@ def test_handoff_then_text_and_the_exact_payload():
     assert first["tools"][0]["type"] == "function" and first["tools"][0]["name"] == "transfer_to_billing"
     assert first["tools"][0]["strict"] is True and "parameters" in first["tools"][0]
     assert second["input"][1] == {"type": "function_call", "call_id": "call_0", "name": "transfer_to_billing",
-                                  "arguments": "{}"}
+                                  "arguments": "{}", "id": "fc_0", "status": "completed"}  # the SDK's item
     assert second["input"][2]["type"] == "function_call_output"
     assert r.steps[0].usage.input_tokens == 40 and r.steps[1].usage.output_tokens == 6
     page = request_html(r.steps[0])

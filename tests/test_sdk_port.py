@@ -213,7 +213,14 @@ def test_streamed_run_yields_the_sdks_event_classes_in_order_offline():
     deltas = [e.data for e in events if isinstance(e, RawResponsesStreamEvent)
               and isinstance(e.data, ResponseTextDeltaEvent)]
     assert "".join(d.delta for d in deltas) == "Refund on its way." and len(deltas) == 4
-    assert isinstance(events[-2].data, ResponseContentPartDoneEvent)
+    last_turn = [e.data.type for e in events[names.index("AgentUpdatedStreamEvent", 1):]
+                 if isinstance(e, RawResponsesStreamEvent)]
+    assert last_turn == ["response.created", "response.output_item.added", "response.content_part.added",
+                         *["response.output_text.delta"] * 4, "response.content_part.done",
+                         "response.output_item.done", "response.completed"]  # the SDK's set, in order
+    done = [e.data for e in events if isinstance(e, RawResponsesStreamEvent)
+            and isinstance(e.data, ResponseContentPartDoneEvent)]
+    assert done[-1].part.text == "Refund on its way."
     assert res.is_complete and res.current_agent.name == "Billing" and res.final_output == "Refund on its way."
     assert res.to_input_list()[-1] == {"role": "assistant", "content": "Refund on its way."}
 

@@ -9,7 +9,6 @@ metadata: real models ignore it, the offline model and the views use it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -49,51 +48,23 @@ class ModelRequest:
     def system_prompt(self) -> str:
         return join_system_prompt(self.instructions, self.handoff_instructions)
 
-    def responses_payload(self, model: str) -> dict[str, Any]:
-        """The body a Responses API call (``/v1/responses``) would send."""
-        body: dict[str, Any] = {"model": model, "input": to_responses_input(self.input)}
-        if self.system_prompt:
-            body["instructions"] = self.system_prompt
-        if self.tools:
-            body["tools"] = [{"type": "function", "name": t["function"]["name"],
-                              "description": t["function"].get("description") or "",
-                              "parameters": t["function"].get("parameters") or {},
-                              "strict": t["function"].get("strict", True)} for t in self.tools]
-        s = self.model_settings
-        for key in ("temperature", "top_p"):
-            if getattr(s, key) is not None:
-                body[key] = getattr(s, key)
-        if s.max_tokens is not None:
-            body["max_output_tokens"] = s.max_tokens
-        if s.tool_choice is not None and self.tools:
-            body["tool_choice"] = (s.tool_choice if s.tool_choice in ("auto", "required", "none")
-                                   else {"type": "function", "name": s.tool_choice})
-        if s.parallel_tool_calls is not None and self.tools:
-            body["parallel_tool_calls"] = s.parallel_tool_calls
-        return body
+    def responses_payload(self, model: str, *, stream: bool = False) -> dict[str, Any]:
+        """The body a Responses API call (``/v1/responses``) sends, as the SDK sends it
+        (:func:`handoff_nb.models.wire.responses_body`)."""
+        from .wire import responses_body
+        return responses_body(self, model, stream=stream)
 
     def chat_messages(self) -> list[dict[str, Any]]:
         """The input as Chat Completions messages (system prompt first)."""
         return to_chat_messages(self.system_prompt, self.input)
 
-    def chat_payload(self, model: str, *, merge_extra_body: bool = True) -> dict[str, Any]:
-        """The body a Chat Completions call would send (what the Request view shows)."""
-        body: dict[str, Any] = {"model": model, "messages": self.chat_messages()}
-        if self.tools:
-            body["tools"] = self.tools
-        s = self.model_settings
-        for key in ("temperature", "top_p", "frequency_penalty", "presence_penalty", "max_tokens",
-                    "seed"):
-            if getattr(s, key) is not None:
-                body[key] = getattr(s, key)
-        if s.tool_choice is not None and self.tools:
-            body["tool_choice"] = (s.tool_choice if s.tool_choice in ("auto", "required", "none")
-                                   else {"type": "function", "function": {"name": s.tool_choice}})
-        if s.parallel_tool_calls is not None and self.tools:
-            body["parallel_tool_calls"] = s.parallel_tool_calls
-        if s.extra_body and merge_extra_body:
-            body.update(s.extra_body)
-        return body
+    def chat_payload(self, model: str, *, merge_extra_body: bool = True, stream: bool = False,
+                     official: bool = False) -> dict[str, Any]:
+        """The body a Chat Completions call sends, as the SDK sends it (what the Request view
+        shows; :func:`handoff_nb.models.wire.chat_body`)."""
+        from .wire import chat_body
+        return chat_body(self, model, official=official, stream=stream,
+                         merge_extra_body=merge_extra_body)
 
     def to_json_dict(self) -> dict[str, Any]:
         """A JSON-able form used to match recorded requests (no step index: it is positional)."""
@@ -174,22 +145,9 @@ def _output_text(output: Any) -> str:
 
 
 def to_responses_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Input items in the Responses API's shape (messages with text content, calls, outputs)."""
-    from ..items import content_text
-    out: list[dict[str, Any]] = []
-    for item in items:
-        kind = item.get("type")
-        if kind == "function_call":
-            out.append({"type": "function_call", "call_id": item["call_id"], "name": item["name"],
-                        "arguments": item.get("arguments") or "{}"})
-        elif kind == "function_call_output":
-            out.append({"type": "function_call_output", "call_id": item["call_id"],
-                        "output": _output_text(item.get("output"))})
-        elif "role" in item:
-            out.append({"role": item["role"], "content": content_text(item)})
-        else:
-            raise ValueError(f"cannot map input item to the Responses API: {item!r}")
-    return out
+    """Input items in the Responses API's shape (see :mod:`handoff_nb.models.wire`)."""
+    from .wire import to_responses_input as convert
+    return convert(items)
 
 
 def from_chat_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -218,28 +176,9 @@ def from_chat_messages(messages: list[dict[str, Any]]) -> tuple[str | None, list
 
 
 def to_chat_messages(system_prompt: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from ..items import content_text
-    messages: list[dict[str, Any]] = []
-    if system_prompt:
-        messages.append({"role": "system", "content": system_prompt})
-    for item in items:
-        kind = item.get("type")
-        if kind == "function_call":
-            call = {"id": item["call_id"], "type": "function",
-                    "function": {"name": item["name"], "arguments": item.get("arguments") or "{}"}}
-            last = messages[-1] if messages else None
-            if last is not None and last["role"] == "assistant":
-                last.setdefault("tool_calls", []).append(call)
-            else:
-                messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
-        elif kind == "function_call_output":
-            messages.append({"role": "tool", "tool_call_id": item["call_id"],
-                             "content": _output_text(item.get("output"))})
-        elif "role" in item:
-            messages.append({"role": item["role"], "content": content_text(item)})
-        else:
-            raise ValueError(f"cannot map input item to a chat message: {item!r}")
-    return messages
+    """Input items as Chat Completions messages (see :mod:`handoff_nb.models.wire`)."""
+    from .wire import to_chat_messages as convert
+    return convert(system_prompt, items)
 
 
 def __getattr__(name: str) -> Any:

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from .._secrets import scrub
 from ..context import Usage
-from ..errors import ModelError, UserError
+from ..errors import AgentsException, ModelBehaviorError, ModelError, UserError
 from .interface import ModelRequest, ModelResponse
 
 _NO_KEY = "no-key-needed"
@@ -105,23 +105,42 @@ class OpenAIChatModel:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model!r}, server={self.server!r})"
 
-    def payload(self, request: ModelRequest) -> dict[str, Any]:
-        """The exact body this model sends for ``request`` (the Request tab shows it)."""
-        body = self._body(request)
+    def payload(self, request: ModelRequest, *, stream: bool = False) -> dict[str, Any]:
+        """The exact body this model sends for ``request`` (the Request tab shows it), with
+        ``extra_body`` under its own key for the client to merge."""
+        body = self._body(request, stream)
         if request.model_settings.extra_body:
             body["extra_body"] = request.model_settings.extra_body
         return body
+
+    @property
+    def official(self) -> bool:
+        """This model talks to api.openai.com (the SDK then adds ``store`` / ``include_usage``)."""
+        from .wire import is_official_openai
+        return is_official_openai(getattr(self.client, "base_url", ""))
+
+    @staticmethod
+    def _options(request: ModelRequest) -> dict[str, Any]:
+        """``create()`` arguments that are not in the JSON body (headers, query)."""
+        s = request.model_settings
+        out: dict[str, Any] = {}
+        if s.extra_headers:
+            out["extra_headers"] = s.extra_headers
+        if s.extra_query:
+            out["extra_query"] = s.extra_query
+        return out
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
         body = self.payload(request)
         client = self._client_for_loop()
         async with self._errors():
-            answer = await self._create(client, body)
+            answer = await self._create(client, {**body, **self._options(request)})
         return replace(self._parse(answer), sent=self._sent(body))
 
     # -- what differs between the two OpenAI APIs (OpenAIResponsesModel overrides these) --------
-    def _body(self, request: ModelRequest) -> dict[str, Any]:
-        return request.chat_payload(self.model, merge_extra_body=False)
+    def _body(self, request: ModelRequest, stream: bool = False) -> dict[str, Any]:
+        return request.chat_payload(self.model, merge_extra_body=False, stream=stream,
+                                    official=self.official)
 
     async def _create(self, client: Any, body: dict[str, Any]) -> Any:
         return await client.chat.completions.create(**body)
@@ -130,69 +149,119 @@ class OpenAIChatModel:
         return self._to_response(completion)
 
     @contextlib.asynccontextmanager
-    async def _errors(self) -> AsyncIterator[None]:
-        """openai exceptions -> ModelError naming model, server and the whole cause (chained)."""
+    async def _errors(self, progress: Any = None) -> AsyncIterator[None]:
+        """openai exceptions -> ModelError naming model, server and the whole cause (chained).
+        ``progress`` (a stream's assembler): a failure after chunks arrived is a connection lost
+        mid-stream, reported with what arrived -- not "could not connect"."""
         import openai
         try:
             yield
-        except openai.APITimeoutError as e:
-            raise self._error("the request timed out", e) from e
-        except openai.APIConnectionError as e:
-            cause = type(e.__cause__).__name__ if e.__cause__ else "connection error"
-            raise self._error(f"could not connect ({cause})", e) from e
-        except openai.APIStatusError as e:
-            raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
-        except openai.OpenAIError as e:
-            raise self._error(f"{type(e).__name__}: {e}", e) from e
+        except AgentsException:
+            raise
+        except Exception as e:
+            from .._secrets import scrub_exception
+            scrub_exception(e, self._key, *self._secrets)  # the chained cause Jupyter prints too
+            if progress is not None and progress.chunks:
+                cause = type(e.__cause__ or e).__name__
+                raise self._cut_error(progress, f"the connection was lost mid-stream ({cause})") from e
+            if isinstance(e, openai.APITimeoutError):
+                raise self._error("the request timed out", e) from e
+            if isinstance(e, openai.APIConnectionError):
+                cause = type(e.__cause__).__name__ if e.__cause__ else "connection error"
+                raise self._error(f"could not connect ({cause})", e) from e
+            if isinstance(e, openai.APIStatusError):
+                raise self._error(f"HTTP {e.status_code}: {_message(e)}", e) from e
+            if isinstance(e, openai.OpenAIError):
+                raise self._error(f"{type(e).__name__}: {e}", e) from e
+            if type(e).__name__ == "JSONDecodeError":  # a malformed server-sent event
+                raise self._error(f"the server sent a stream event that is not JSON ({e.msg}): "
+                                  f"{str(getattr(e, 'doc', ''))[:200]!r} -- is base_url an "
+                                  "OpenAI-compatible server?", e) from e
+            raise
 
     def _sent(self, body: dict[str, Any]) -> dict[str, Any]:
         from .._secrets import scrub_data
         return {"api": self.api, "body": scrub_data(body, self._key, *self._secrets)}
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
-        """Chat Completions with ``stream=True``: yields ``("text", delta)``, ``("arguments",
-        (call_id, index, delta))`` as they arrive, then ``("response", ModelResponse)``."""
-        body = self.payload(request)
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
+        """Chat Completions with ``stream=True``. Yields ``("raw", event)`` for each of the SDK's
+        synthesized Responses events (:mod:`handoff_nb.stream_synthesis`), ``("text", delta)``
+        and ``("arguments", (call_id, index, delta))`` as they arrive, then ``("response",
+        ModelResponse)``. A stream cut before its ``finish_reason`` is a ModelError carrying the
+        text so far (``err.partial_output``), never a final answer."""
+        from ..stream_synthesis import ChatStreamAssembler
+        body = self.payload(request, stream=True)
+        s = request.model_settings
+        asm = ChatStreamAssembler(self.model, tool_choice=s.tool_choice, temperature=s.temperature,
+                                  top_p=s.top_p, parallel_tool_calls=s.parallel_tool_calls)
         client = self._client_for_loop()
-        text: list[str] = []
-        calls: dict[int, dict[str, Any]] = {}
-        usage, model_name, response_id = None, None, None
-        async with self._errors():
-            stream = await client.chat.completions.create(**body)
-            async for chunk in stream:
-                model_name = getattr(chunk, "model", None) or model_name
-                response_id = getattr(chunk, "id", None) or response_id
-                if getattr(chunk, "usage", None):
-                    usage = chunk.usage
-                for choice in getattr(chunk, "choices", None) or []:
+        model_name = None
+        async with self._errors(asm):
+            stream = await client.chat.completions.create(**body, **self._options(request))
+            try:
+                async for chunk in stream:
+                    asm.chunks += 1
+                    model_name = getattr(chunk, "model", None) or model_name
+                    if getattr(chunk, "id", None):
+                        asm.response_id = chunk.id
+                    if getattr(chunk, "usage", None):
+                        asm.usage = _chat_usage(chunk.usage)
+                    for raw in asm.start():
+                        yield "raw", raw
+                    choice = next((c for c in getattr(chunk, "choices", None) or []
+                                   if getattr(c, "index", 0) == 0), None)
+                    if choice is None:
+                        continue
+                    if getattr(choice, "finish_reason", None):
+                        asm.finish_reason = choice.finish_reason
                     delta = choice.delta
+                    if delta is None:
+                        continue
                     if getattr(delta, "content", None):
-                        text.append(delta.content)
+                        for raw in asm.feed_text(delta.content):
+                            yield "raw", raw
                         yield "text", delta.content
                     for tc in getattr(delta, "tool_calls", None) or []:
-                        entry = calls.setdefault(tc.index, {"call_id": "", "name": "", "arguments": ""})
-                        if tc.id:
-                            entry["call_id"] = tc.id
                         fn = tc.function
-                        if fn is not None and fn.name:
-                            entry["name"] += fn.name
+                        for raw in asm.feed_tool_call(tc.index, tc.id, fn.name if fn else None,
+                                                      fn.arguments if fn else None):
+                            yield "raw", raw
                         if fn is not None and fn.arguments:
-                            entry["arguments"] += fn.arguments
-                            yield "arguments", (entry["call_id"], tc.index, fn.arguments)
-        output: list[dict[str, Any]] = []
-        if text:
-            output.append({"role": "assistant", "content": "".join(text)})
-        for _i, c in sorted(calls.items()):
-            output.append({"type": "function_call", "call_id": c["call_id"], "name": c["name"],
-                           "arguments": c["arguments"].strip() or "{}"})
-        u = usage_of(usage, "prompt_tokens", "completion_tokens")
-        yield "response", ModelResponse(output=output, usage=u, model_name=model_name or self.model,
-                                        response_id=response_id, sent=self._sent(body))
+                            call_id = asm.calls[tc.index]["call_id"]
+                            yield "arguments", (call_id, tc.index, fn.arguments)
+            finally:
+                await _close(stream)
+        if asm.finish_reason is None:
+            raise self._cut_error(asm, "the stream ended before the model finished (no "
+                                       "finish_reason: the connection was closed mid-answer)")
+        if asm.finish_reason == "length" and not asm.text and not asm.calls:
+            raise self._cut_error(asm, "finish_reason 'length' with no text and no tool call: "
+                                       "max_tokens reached before any output (raise max_tokens)",
+                                  behavior=True)
+        for raw in asm.finish():
+            yield "raw", raw
+        yield "response", ModelResponse(output=_assembled_output(asm), usage=_usage_from(asm.usage),
+                                        model_name=model_name or self.model,
+                                        response_id=asm.response_id, sent=self._sent(body))
 
-    def _error(self, what: str, cause: Exception | None) -> ModelError:
-        err = ModelError(scrub(f"model {self.model!r} at {self.server}: {what}", self._key,
+    def _cut_error(self, asm: Any, what: str, *, behavior: bool = False) -> ModelError:
+        """A stream that ended early: the error names what happened and keeps what arrived."""
+        output = _assembled_output(asm)
+        so_far = asm.text
+        calls = ", ".join(f"{c['name'] or '?'}({c['arguments']})" for c in asm.calls.values())
+        detail = f"; the text so far: {so_far!r}" if so_far else ""
+        detail += f"; tool calls so far: {calls}" if calls else ""
+        err = self._error(f"{what} after {asm.chunks} chunks{detail}", None,
+                          cls=ModelBehaviorError if behavior else ModelError)
+        err.partial_output = output  # type: ignore[attr-defined]
+        err.retryable = not behavior  # type: ignore[attr-defined]
+        if behavior:
+            err.hint = "max_tokens reached: raise max_tokens"  # type: ignore[attr-defined]
+        return err
+
+    def _error(self, what: str, cause: Exception | None, cls: type[AgentsException] = ModelError
+               ) -> Any:
+        err = cls(scrub(f"model {self.model!r} at {self.server}: {what}", self._key,
                                *self._secrets))
         err.status_code = getattr(cause, "status_code", None)  # type: ignore[attr-defined]
         err.request_id = getattr(cause, "request_id", None)  # type: ignore[attr-defined]
@@ -226,6 +295,29 @@ class OpenAIChatModel:
                              response_id=getattr(completion, "id", None))
 
 
+def _chat_usage(reported: Any) -> dict[str, int]:
+    return {"input_tokens": getattr(reported, "prompt_tokens", 0) or 0,
+            "output_tokens": getattr(reported, "completion_tokens", 0) or 0,
+            "total_tokens": getattr(reported, "total_tokens", 0) or 0}
+
+
+def _usage_from(usage: dict[str, int] | None) -> Usage:
+    if not usage:
+        return Usage(requests=1)
+    return Usage(requests=1, **usage)
+
+
+def _assembled_output(asm: Any) -> list[dict[str, Any]]:
+    """The items a (possibly partial) Chat stream produced, in handoff_nb's item shape."""
+    output: list[dict[str, Any]] = []
+    if asm.text:
+        output.append({"role": "assistant", "content": asm.text})
+    for _i, c in sorted(asm.calls.items()):
+        output.append({"type": "function_call", "call_id": c["call_id"], "name": c["name"],
+                       "arguments": c["arguments"].strip() or "{}"})
+    return output
+
+
 def usage_of(reported: Any, input_field: str, output_field: str) -> Usage:
     """One request's :class:`Usage` from the usage object a server reported (it may be missing
     or leave fields out); the two OpenAI APIs name the token counts differently."""
@@ -252,14 +344,11 @@ def _message(e: Any) -> str:
 
 
 def _header_secrets(client: Any) -> list[str]:
-    """Values of secret-bearing custom headers (``api-key``, ``x-api-key``...) the client sends."""
-    from .._secrets import _SECRET_HEADERS
-    headers = getattr(client, "_custom_headers", None) or getattr(client, "default_headers", None) or {}
-    out = []
-    for k, v in dict(headers).items():
-        if str(k).lower() in _SECRET_HEADERS and isinstance(v, str) and len(v) >= 6:
-            out.append(v.split(" ", 1)[-1] if v.lower().startswith("bearer ") else v)
-    return out
+    """Every credential the client was configured with (key, the value of every default header
+    whatever its name, a base_url password...), remembered for scrubbing everywhere."""
+    from .._secrets import configured_secrets, guard_logs
+    guard_logs()
+    return configured_secrets(client)
 
 
 def _fresh_copy(client: Any) -> Any:
@@ -278,3 +367,14 @@ async def _close_with_loop(client: Any) -> AsyncIterator[None]:
             await client.close()
         except Exception:  # pragma: no cover - best effort at shutdown
             pass
+
+
+async def _close(stream: Any) -> None:
+    """Close a stream's HTTP response now (also when the consumer stopped or an error cut it)."""
+    close = getattr(stream, "close", None)
+    if close is None:
+        return
+    try:
+        await close()
+    except Exception:  # pragma: no cover - best effort
+        pass
