@@ -131,9 +131,16 @@ def is_tool_input_item(item: TResponseInputItem) -> bool:
 _ATOMIC = (str, int, float, bool, type(None))
 
 
+_ATOMIC_TYPES = frozenset(_ATOMIC)
+
+
 def _copy_item(item: TResponseInputItem) -> TResponseInputItem:
     """A deep copy that only pays for nested values (content parts); flat items are dict copies."""
-    return {k: v if isinstance(v, _ATOMIC) else copy.deepcopy(v) for k, v in item.items()}
+    out = dict(item)
+    for k, v in out.items():
+        if type(v) not in _ATOMIC_TYPES and not isinstance(v, _ATOMIC):
+            out[k] = copy.deepcopy(v)
+    return out
 
 
 def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInputItem, ...]

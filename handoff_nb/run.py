@@ -53,6 +53,7 @@ from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, chooses_tar
 from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
                     ToolCallOutputItem, TResponseInputItem, content_text, function_call_output,
                     normalize_input)
+from .incremental import RequestInput, tag_request
 from .lifecycle import RunHooks
 from .model_settings import ModelSettings
 from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label
@@ -316,6 +317,8 @@ class Run:
         self._generated: list[RunItem] = []
         self._log: list[TResponseInputItem] = list(self._input)
         """The next request's input: ``_input`` then the generated items, append-only."""
+        self._request_input = RequestInput()
+        """Each request's input, built from the last one's (handoff_nb.incremental)."""
         self.all_items: list[RunItem] = []
         """Every item the run generated, never filtered (the transcript)."""
         self.raw_responses: list[ModelResponse] = []
@@ -613,7 +616,7 @@ class Run:
 
         # 1. the request
         request, tools, handoffs = await build_request(
-            agent, ctx, cfg, self.next_input(), step.index,
+            agent, ctx, cfg, self._request_input.next(self._log), step.index,
             reset_tool_choice=agent.reset_tool_choice and id(agent) in self._used_tools)
         model = _resolve_model(agent, cfg)
         output_schema = request.output_schema
@@ -623,7 +626,7 @@ class Run:
         else:
             step.request = request
             step._request = replace(request, input=[])
-            step._request_input = (self._log, len(self._log))
+            step._request_input = tag_request(request, self._log)
 
         # 2. the model
         await hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)

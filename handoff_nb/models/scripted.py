@@ -20,6 +20,7 @@ from typing import Any
 from ..context import Usage
 from ..errors import ScriptExhausted
 from ..handoffs import transform_string_function_style
+from ..incremental import recorded
 from .interface import ModelRequest, ModelResponse
 
 
@@ -83,7 +84,7 @@ class ScriptedModel:
                                  f"(used {self._next} of {len(self.replies)})")
 
     async def get_response(self, request: ModelRequest) -> ModelResponse:
-        self.calls.append(request)
+        self.calls.append(recorded(request))  # no copy of the history per call
         if self._next >= len(self.replies):
             last_user = next((i.get("content") for i in reversed(request.input)
                               if i.get("role") == "user"), None)
