@@ -357,3 +357,20 @@ def test_handoff_fills_on_invoke_handoff_and_remove_all_tools_drops_hosted_items
                                               {"type": "web_search_call", "id": "ws", "status": "completed"}),
                                pre_handoff_items=(), new_items=())
     assert remove_all_tools(data).input_history == ({"role": "user", "content": "hi"},)
+
+
+def test_draw_graph_returns_what_the_sdks_returns():
+    pytest.importorskip("graphviz")
+    agents = pytest.importorskip("agents")
+    from handoff_nb.examples import customer_service
+    from handoff_nb.extensions.visualization import draw_graph, draw_handoff_graph
+    from handoff_nb.sdk import to_sdk
+    ours = customer_service()
+    same = Agent(name="X")
+    dup = Agent(name="T", handoffs=[same, handoff(Agent(name="X"), tool_name_override="other")],
+                tools=[function_tool(lambda: "1", name_override="X")])  # colliding labels
+    for a in (ours, dup):
+        g = draw_graph(a)
+        assert type(g).__name__ == "Source" and g.source == draw_graph(to_sdk(a)).source
+        assert g.source == agents.extensions.visualization.draw_graph(to_sdk(a)).source
+    assert type(draw_handoff_graph(ours)).__name__ == "Digraph"

@@ -84,7 +84,11 @@ print("path:", result.agent_path)
 print("on_handoff wrote:", context)
 
 # %%
-draw_graph(triage)
+draw_graph(triage)  # what the SDK's draw_graph draws (for an agents.Agent it is the SDK's own)
+
+# %%
+from handoff_nb.extensions.visualization import draw_handoff_graph
+draw_handoff_graph(triage)  # handoff_nb's graph: handoff tool names, descriptions, tools
 
 # %% [markdown]
 # The Stepper takes the SDK agent as it is:
