@@ -506,3 +506,38 @@ def test_turns_in_a_csv_cell_as_a_json_list(tmp_path):
     p.write_text("message,expected,turns\nhi,A,again\n")
     with pytest.raises(UserError, match=r"t\.csv, line 2.*turns.*list"):
         load_cases(p)
+
+
+def test_cache_keeps_the_two_openai_apis_apart_on_one_server(tmp_path, capsys):
+    """Chat Completions and Responses with the same model name on the same server: both asked."""
+    from handoff_nb.eval import evaluate_routing
+    from handoff_nb.models.openai_responses import OpenAIResponsesModel
+    cache = tmp_path / "c.jsonl"
+    cases = [{"message": "I was charged twice", "expected": "Billing"}]
+    with FakeOpenAIServer([reply(tool_calls=[("transfer_to_billing", "{}")]), reply("ok"),
+                           reply(tool_calls=[("transfer_to_tech", "{}")]), reply("ok")]) as srv:
+        chat = evaluate_routing(_triage(), cases, model=_chat(srv, KEY, "gpt-4o"), cache=cache)
+        responses = evaluate_routing(_triage(), cases, cache=cache, model=OpenAIResponsesModel(
+            "gpt-4o", base_url=srv.base_url, api_key=KEY, max_retries=0))
+        paths = [r.path for r in (chat.results[0], responses.results[0])]
+        assert paths == [["Triage", "Billing"], ["Triage", "Tech"]] and len(srv.requests) == 4
+        assert sum(1 for h in srv.headers if h["authorization"] == f"Bearer {KEY}") == 4
+        assert (responses.cache_stats.hits, responses.cache_stats.misses) == (0, 2)
+        print(chat, responses, chat.cost_summary())
+    out = capsys.readouterr()
+    assert KEY not in out.out + out.err and KEY not in cache.read_text()
+    models = [json.loads(line)["model"]["api"] for line in cache.read_text().splitlines()]
+    assert models == ["chat", "chat", "responses", "responses"]
+
+
+def test_session_file_holds_no_secret_from_extra_body(tmp_path):
+    from handoff_nb.model_settings import ModelSettings
+    with FakeOpenAIServer([reply("fine")], repeat=True) as srv:
+        agent = Agent(name="A", model_settings=ModelSettings(extra_body={"api_key": "eb-77aa88bb99cc"}))
+        run = Runner.start(agent, "hi", run_config=RunConfig(model=_chat(srv, KEY, "m")))
+        run.run()
+        assert srv.requests[0]["api_key"] == "eb-77aa88bb99cc"  # sent, as asked
+    p = tmp_path / "s.json"
+    run.save(p)
+    for text in (p.read_text(), run.to_html()):
+        assert "eb-77aa88bb99cc" not in text and KEY not in text
