@@ -6,6 +6,10 @@ The seam with the runner is one call: while a streamed run is stepping, ``run._c
 streams real tokens; any other model is called as usual and its text is replayed in chunks. The
 runner's step logic is the same streamed or not: a streamed run is a :class:`~handoff_nb.run.Run`
 stepped by :class:`RunResultStreaming`, which turns each finished Step into item events.
+
+Consumers, as in the SDK: breaking out of ``stream_events()`` leaves the run going on to its end
+(closing the generator waits for it); ``rs.cancel()`` (or ``rs.cancel(mode="after_turn")``) is
+the way to stop a streamed run. A second ``stream_events()`` after the end returns at once.
 """
 
 from __future__ import annotations
@@ -166,7 +170,10 @@ class RunResultStreaming:
 
     Iterate ``stream_events()`` to drive the run; afterwards ``final_output``, ``new_items``,
     ``to_input_list()``, ``last_agent`` read as on a RunResult. ``run`` is the underlying
-    :class:`~handoff_nb.run.Run` (every Step, for the views). ``cancel()`` stops it.
+    :class:`~handoff_nb.run.Run` (every Step, for the views).
+
+    Stopping: ``rs.cancel()`` stops the run. Breaking out of ``stream_events()`` does not: as in
+    the SDK, the run goes on to its end (its tools run, its model calls are made and paid).
     """
 
     def __init__(self, run: Run) -> None:
@@ -176,27 +183,60 @@ class RunResultStreaming:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._task: asyncio.Task[Any] | None = None
         self._error: BaseException | None = None
+        self._cancelled = False
+        self._cancel_mode: str | None = None
         self.sink = StreamSink(self._queue.put_nowait)
 
     # -- the SDK's surface ----------------------------------------------------------------------
     async def stream_events(self) -> AsyncIterator[StreamEvent]:
-        if self._task is None:
+        """The run's events as they happen (the first call starts the run).
+
+        As in the SDK (0.24): breaking out of the loop does **not** stop the run -- when the
+        generator is closed (``async for`` does it when the generator is dropped), its cleanup
+        waits for the run to go on to its end (tools run, further model calls are made). To stop,
+        call :meth:`cancel`. A consumer cancelled while waiting for an event (an interrupted
+        cell) cancels the run. Calling ``stream_events()`` again after the end returns at once
+        (re-raising the run's error, if any) instead of waiting forever."""
+        if self._task is None and not self._cancelled:
             self._task = asyncio.ensure_future(self._drive())
+        cancelled = False
         try:
-            while True:
-                event = await self._queue.get()
+            while self._task is not None:
+                try:
+                    event = await self._queue.get()
+                except asyncio.CancelledError:
+                    cancelled = True
+                    self.cancel()
+                    raise
                 if event is _DONE:
+                    self._queue.put_nowait(_DONE)  # stays last: a later call ends at once
                     break
                 yield event
         finally:
-            if not self._task.done():  # the consumer stopped early
-                self._task.cancel()
+            if not cancelled and self._task is not None and not self._task.done():
+                await asyncio.wait([self._task])  # the consumer left early: the run goes on
         if self._error is not None:
             raise self._error
 
     def cancel(self, mode: str = "immediate") -> None:
+        """Stop the run (the documented way to stop a streamed run; mirrors the SDK).
+
+        ``"immediate"``: the model call or tool in flight is cancelled (the step is recorded as
+        interrupted) and ``stream_events()`` ends after the events already queued.
+        ``"after_turn"``: the current turn finishes (its tools run), then the run stops.
+        Either way ``is_complete`` becomes True, as in the SDK; ``final_output`` stays None
+        unless the run had finished."""
+        if mode not in ("immediate", "after_turn"):
+            from .errors import UserError
+            raise UserError(f"cancel(mode=...) must be 'immediate' or 'after_turn', got {mode!r}")
+        self._cancel_mode = mode
+        if mode == "after_turn" and self._task is not None and not self._task.done():
+            return  # _drive stops before its next turn
+        self._cancelled = True
+        self.is_complete = True
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        self._queue.put_nowait(_DONE)
 
     @property
     def result(self) -> RunResult | None:
@@ -251,7 +291,7 @@ class RunResultStreaming:
         token = _sink.set(self.sink)
         try:
             self._queue.put_nowait(AgentUpdatedStreamEvent(self.current_agent))
-            while not self.run.done:
+            while not self.run.done and self._cancel_mode != "after_turn":
                 step = await self.run.astep()
                 for item in step.items:
                     self._queue.put_nowait(RunItemStreamEvent(item_event_name(item), item))
