@@ -112,7 +112,8 @@ def output_schema_of(agent: Any) -> AgentOutputSchemaBase | None:
     t = getattr(agent, "output_type", None)
     if t is None or t is str:
         return None
-    schema = t if isinstance(t, AgentOutputSchemaBase) else AgentOutputSchema(t)
+    duck = all(callable(getattr(t, m, None)) for m in ("is_plain_text", "json_schema", "validate_json"))
+    schema = t if isinstance(t, AgentOutputSchemaBase) or duck else AgentOutputSchema(t)  # SDK schemas too
     return None if schema.is_plain_text() else schema
 
 

@@ -56,9 +56,7 @@ _to_cache = _IdCache()
 
 # SDK Agent fields handoff_nb runs as they are / ignores when left at their defaults
 _UNSUPPORTED = {
-    "input_guardrails": "guardrails", "output_guardrails": "guardrails",
-    "output_type": "structured output types", "mcp_servers": "MCP servers",
-    "prompt": "prompt templates (Responses API prompts)",
+    "mcp_servers": "MCP servers", "prompt": "prompt templates (Responses API prompts)",
 }
 
 
@@ -100,7 +98,11 @@ def from_sdk(agent: Any) -> Agent:
                          handoff_description=a.handoff_description, model=_model(a),
                          model_settings=_settings(a.model_settings),
                          tools=[_tool(a, t) for t in a.tools], hooks=a.hooks,
-                         reset_tool_choice=getattr(a, "reset_tool_choice", True))
+                         reset_tool_choice=getattr(a, "reset_tool_choice", True),
+                         output_type=getattr(a, "output_type", None),  # types or SDK output schemas
+                         input_guardrails=list(getattr(a, "input_guardrails", None) or []),
+                         output_guardrails=list(getattr(a, "output_guardrails", None) or []),
+                         tool_use_behavior=getattr(a, "tool_use_behavior", "run_llm_again"))
             ours._sdk_agent = a  # type: ignore[attr-defined]
             ours._sdk_fingerprint = _CONVERTING  # type: ignore[attr-defined]
             made[id(a)] = ours
@@ -198,13 +200,11 @@ def _check_supported(agent: Any) -> None:
         value = getattr(agent, name, None)
         if value:
             problems.append(f"{name} ({what})")
-    behavior = getattr(agent, "tool_use_behavior", "run_llm_again")
-    if behavior != "run_llm_again":
-        problems.append(f"tool_use_behavior={behavior!r}")
     if problems:
         raise UserError(f"SDK agent {agent.name!r} cannot be converted: handoff_nb does not "
-                        f"mirror {', '.join(problems)}. Remove them (or set them to their "
-                        f"defaults) on a clone to look at its handoffs here: agent.clone("
+                        f"mirror {', '.join(problems)}. Step it on the real SDK instead "
+                        "(Runner.start(agent, input, engine='sdk') or Stepper(agent, engine='sdk')), "
+                        "or remove them on a clone to look at its handoffs here: agent.clone("
                         + ", ".join(f"{p.split(' ')[0].split('=')[0]}=..." for p in problems) + ")")
 
 
@@ -385,6 +385,15 @@ def _agent_to_sdk(sdk: Any, agent: Agent) -> Any:
         kwargs["model"] = agent.model
     if agent.hooks is not None:
         kwargs["hooks"] = agent.hooks
+    if agent.output_type is not None:
+        kwargs["output_type"] = agent.output_type
+    if agent.tool_use_behavior != "run_llm_again":
+        kwargs["tool_use_behavior"] = agent.tool_use_behavior
+    for field_name, cls in (("input_guardrails", sdk.InputGuardrail), ("output_guardrails", sdk.OutputGuardrail)):
+        if getattr(agent, field_name):
+            kwargs[field_name] = [g if type(g).__module__.startswith("agents") else
+                                  cls(guardrail_function=g.guardrail_function, name=g.name)
+                                  for g in getattr(agent, field_name)]
     return sdk.Agent(**kwargs)
 
 

@@ -374,3 +374,23 @@ def test_draw_graph_returns_what_the_sdks_returns():
         assert type(g).__name__ == "Source" and g.source == draw_graph(to_sdk(a)).source
         assert g.source == agents.extensions.visualization.draw_graph(to_sdk(a)).source
     assert type(draw_handoff_graph(ours)).__name__ == "Digraph"
+
+
+def test_sdk_agents_with_output_type_and_guardrails_convert_and_run_here():
+    agents = pytest.importorskip("agents")
+    from handoff_nb.sdk import to_sdk
+
+    @agents.input_guardrail
+    def no_homework(ctx, agent, input):
+        return agents.GuardrailFunctionOutput(output_info=None, tripwire_triggered="homework" in str(input))
+
+    theirs = agents.Agent(name="Judge", output_type=Verdict, input_guardrails=[no_homework])
+    m = ScriptedModel([[assistant_message('{"score": "pass", "ok": true}')]])
+    r = Runner.run_sync(theirs, "judge this", run_config=RunConfig(model=m))
+    assert r.final_output == Verdict(score="pass", ok=True)
+    with pytest.raises(hn.InputGuardrailTripwireTriggered):
+        Runner.run_sync(theirs, "do my homework", run_config=_cfg([assistant_message("{}")]))
+    back = to_sdk(Agent(name="Typed", output_type=Verdict, tool_use_behavior="stop_on_first_tool",
+                        output_guardrails=[hn.output_guardrail(lambda c, a, o: hn.GuardrailFunctionOutput(None, False))]))
+    assert back.output_type is Verdict and back.tool_use_behavior == "stop_on_first_tool"
+    assert type(back.output_guardrails[0]).__module__.startswith("agents")

@@ -417,8 +417,11 @@ def test_what_cannot_be_converted_is_named():
     class Out(BaseModel):
         x: int
 
-    with pytest.raises(UserError, match="'Typed'.*output_type"):
-        from_sdk(sdk.Agent(name="Typed", output_type=Out))
+    # output_type, guardrails and tool_use_behavior convert now (issue 21); MCP servers do not
+    typed = from_sdk(sdk.Agent(name="Typed", output_type=Out, tool_use_behavior="stop_on_first_tool"))
+    assert typed.output_type is Out and typed.tool_use_behavior == "stop_on_first_tool"
+    with pytest.raises(UserError, match="'Served'.*mcp_servers.*engine='sdk'"):
+        from_sdk(sdk.Agent(name="Served", mcp_servers=[object()]))
     with pytest.raises(UserError, match="'Inner'.*model object"):
         from_sdk(sdk.Agent(name="Triage", handoffs=[sdk.Agent(name="Inner", model=_sdk_canned([]))]))
     with pytest.raises(UserError, match="handoff_nb Agent"):
