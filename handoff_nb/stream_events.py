@@ -9,6 +9,9 @@
   objects with the same attributes when ``openai`` is not installed);
 * :class:`RunItemStreamEvent` for each item of a finished turn: ``message_output_created``,
   ``tool_called``, ``tool_output``, ``handoff_requested``, ``handoff_occured`` (sic, as the SDK).
+
+As in the SDK, leaving the ``async for`` early does not stop the run (it goes on to its end);
+``rs.cancel()`` stops it (see :class:`handoff_nb.streaming.RunResultStreaming`).
 """
 
 from __future__ import annotations
