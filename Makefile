@@ -7,8 +7,7 @@ VENV     ?= .venv
 LITE_VENV ?= build/venv-lite
 PY       := $(VENV)/bin/python
 PORT     ?= 8888
-# pip's output, one line per package. --no-compile: Python compiles what is imported on first use
-# (byte-compiling all ~130 packages up front doubled the install time here)
+# pip's output, one line per package
 PIP_LINES := 2>&1 | grep --line-buffered -E "^(Collecting|Successfully|ERROR)" || true
 
 .PHONY: lab test setup test-setup system-deps bench clean lite
@@ -22,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	echo ">> [2/3] upgrading pip"; \
 	$(PY) -m pip install -q --upgrade pip || exit 1; \
 	echo ">> [3/3] installing handoff_nb with what the lessons need (about a minute; pip shows each package)"; \
-	$(PY) -m pip install --no-compile --progress-bar off -e ".[notebook,dot]" $(PIP_LINES); \
+	$(PY) -m pip install --progress-bar off -e ".[notebook,dot]" $(PIP_LINES); \
 	$(PY) -c "import handoff_nb, jupyterlab, ipywidgets, agents" || { echo ">> install failed: see the pip output above"; exit 1; }; \
 	$(PY) -m pip uninstall -y -q jupyterlite-pyodide-kernel jupyterlite-core >/dev/null 2>&1; \
 	$(VENV)/bin/jupyter labextension disable --level=sys_prefix @jupyterlab/apputils-extension:announcements >/dev/null 2>&1; \
@@ -33,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	@t0=$$(date +%s); \
 	echo ">> installing the test tools into $(VENV)"; \
-	$(PY) -m pip install --no-compile --progress-bar off -e ".[notebook,test,dot]" $(PIP_LINES); \
+	$(PY) -m pip install --progress-bar off -e ".[notebook,test,dot]" $(PIP_LINES); \
 	$(PY) -c "import pytest, nbval, jupytext, playwright" || { echo ">> install failed: see the pip output above"; exit 1; }; \
 	echo ">> test tools ready in $$(( $$(date +%s) - t0 )) s"
 	@touch $@
@@ -45,7 +44,7 @@ $(LITE_VENV)/.installed: pyproject.toml
 	echo ">> creating $(LITE_VENV) with the JupyterLite build tools (handoff_nb[lite])"; \
 	$(PYTHON) -m venv $(LITE_VENV) || exit 1; \
 	$(LITE_VENV)/bin/python -m pip install -q --upgrade pip || exit 1; \
-	$(LITE_VENV)/bin/python -m pip install --no-compile --progress-bar off -e ".[lite]" $(PIP_LINES); \
+	$(LITE_VENV)/bin/python -m pip install --progress-bar off -e ".[lite]" $(PIP_LINES); \
 	$(LITE_VENV)/bin/python -c "import jupyterlite_core, jupyterlite_pyodide_kernel" || { echo ">> install failed: see the pip output above"; exit 1; }; \
 	echo ">> $(LITE_VENV) ready in $$(( $$(date +%s) - t0 )) s"
 	@touch $@
