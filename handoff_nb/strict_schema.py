@@ -16,11 +16,44 @@ EMPTY_SCHEMA: dict[str, Any] = {
 }
 
 
+ADDITIONAL_PROPERTIES_ERROR = (
+    "additionalProperties should not be set for object types. This could be because "
+    "you're using an older version of Pydantic, or because you configured additional "
+    "properties to be allowed. If you really need this, update the function or output tool "
+    "to not use a strict schema.")
+MAX_DEPTH = 100
+"""As the SDK: deeper schemas are refused (UserError), not walked."""
+
+
+def _check_depth(schema: Any) -> None:
+    stack = [(schema, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UserError("JSON schema is too deeply nested to process safely. Simplify or "
+                            "flatten the schema.")
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
 def ensure_strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """As SDK 0.24, including what it refuses: a root ``anyOf``, a nullable root object,
+    ``additionalProperties`` other than false (also on objects without a ``type``) and schemas
+    nested deeper than :data:`MAX_DEPTH`."""
+    _check_depth(schema)
     if schema == {}:
         return copy.deepcopy(EMPTY_SCHEMA)
     schema = copy.deepcopy(schema)
     _strict(schema, root=schema)
+    if isinstance(schema.get("anyOf"), list):
+        raise UserError("The root of a strict JSON schema must not use `anyOf`.")
+    kind = schema.get("type")
+    if isinstance(kind, list) and "object" in kind:
+        if kind != ["object"]:
+            raise UserError("The root of a strict JSON schema must be a non-nullable object, but its "
+                            f"type is {kind}. Make the root a plain object, or update the function or "
+                            "output tool to not use a strict schema.")
+        schema["type"] = "object"
     return schema
 
 
@@ -30,11 +63,14 @@ def _strict(node: Any, root: dict[str, Any]) -> None:
     for key in ("$defs", "definitions"):
         for sub in (node.get(key) or {}).values():
             _strict(sub, root)
-    if node.get("type") == "object":
-        if node.get("additionalProperties") not in (None, False):
-            raise UserError(
-                "additionalProperties must not be set for object types in a strict schema "
-                f"(got {node['additionalProperties']!r})")
+    kind = node.get("type")
+    if kind is None and isinstance(node.get("properties"), dict):
+        kind = node["type"] = "object"
+    elif kind is None and node.get("additionalProperties", False) is not False:
+        raise UserError(ADDITIONAL_PROPERTIES_ERROR)
+    if kind == "object" or (isinstance(kind, list) and "object" in kind):
+        if node.get("additionalProperties", False) is not False:
+            raise UserError(ADDITIONAL_PROPERTIES_ERROR)
         node["additionalProperties"] = False
     props = node.get("properties")
     if isinstance(props, dict):

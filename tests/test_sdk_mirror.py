@@ -394,3 +394,46 @@ def test_sdk_agents_with_output_type_and_guardrails_convert_and_run_here():
                         output_guardrails=[hn.output_guardrail(lambda c, a, o: hn.GuardrailFunctionOutput(None, False))]))
     assert back.output_type is Verdict and back.tool_use_behavior == "stop_on_first_tool"
     assert type(back.output_guardrails[0]).__module__.startswith("agents")
+
+
+def _strict_cases():
+    class Inner(BaseModel):
+        a: int
+        b: str | None = None
+
+    class Outer(BaseModel):
+        inner: Inner
+        items: list[Inner]
+        tag: str = "x"
+
+    from pydantic import TypeAdapter
+    deep: dict = {"type": "object", "properties": {}}
+    cur = deep
+    for _ in range(120):
+        cur["properties"]["x"] = cur = {"type": "object", "properties": {}}
+    return [{}, {"type": "object", "properties": {"x": {"type": "string"}}},
+            {"anyOf": [{"type": "object", "properties": {}}, {"type": "null"}]},
+            {"type": ["object", "null"], "properties": {"x": {"type": "string"}}},
+            {"type": "object", "additionalProperties": {}}, {"type": "object", "additionalProperties": True},
+            {"additionalProperties": {"type": "string"}}, {"properties": {"x": {"type": "integer"}}},
+            Outer.model_json_schema(), TypeAdapter(dict[str, int]).json_schema(),
+            TypeAdapter(list[Inner]).json_schema(), deep]
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_strict_schemas_accept_and_refuse_what_the_sdk_does(index):
+    import copy
+    strict = pytest.importorskip("agents.strict_schema")
+    from agents.exceptions import UserError as SDKUserError
+
+    from handoff_nb.strict_schema import ensure_strict_json_schema
+    case = _strict_cases()[index]
+    try:
+        expected, refused = strict.ensure_strict_json_schema(copy.deepcopy(case)), False
+    except SDKUserError:
+        expected, refused = None, True
+    if refused:
+        with pytest.raises(UserError):
+            ensure_strict_json_schema(copy.deepcopy(case))
+    else:
+        assert ensure_strict_json_schema(copy.deepcopy(case)) == expected
