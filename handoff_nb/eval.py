@@ -880,7 +880,8 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     from .run import RunContextWrapper, _resolve_model, build_request
     if not cases:
         return None
-    routers = [a for a in agent.walk() if a.handoffs]
+    needed = _needed_by(agent, cases)  # the others load on first use, if a case gets there
+    routers = [a for a in agent.walk() if a.handoffs and a.name in needed]
     try:
         models = [_resolve_model(a, config) for a in routers]
     except Exception:  # a model spec the run itself will report
@@ -900,10 +901,26 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     return time.perf_counter() - t0
 
 
+def _needed_by(agent: Agent, cases: Sequence[Case]) -> set[str]:
+    """The agents the cases are expected to pass through (entry agent included)."""
+    shortest = _shortest_chains(agent)
+    needed = {agent.name}
+    for case in cases:
+        needed.update(case.expected_path or shortest.get(case.expected_final, ()))
+    return needed
+
+
 def expected_paths(agent: Agent, report: RoutingReport) -> dict[int, tuple[str, ...] | None]:
     """Per result (by id): the agent path its case expects, entry agent first -- the case's own
     ``expected_path``, else the shortest chain of handoffs from ``agent`` to the expected agent
     (None when no chain reaches it)."""
+    shortest = _shortest_chains(agent)
+    return {id(r): tuple(r.case.expected_path) if r.case.expected_path else shortest.get(r.case.expected_final)
+            for r in report.results}
+
+
+def _shortest_chains(agent: Agent) -> dict[str, tuple[str, ...]]:
+    """The shortest chain of handoffs from ``agent`` to every agent it reaches."""
     graph: dict[str, list[str]] = {}
     for a in agent.walk():
         graph.setdefault(a.name, [h.agent_name for h in a.handoff_objects()])
@@ -915,8 +932,7 @@ def expected_paths(agent: Agent, report: RoutingReport) -> dict[int, tuple[str, 
             if nxt not in shortest:
                 shortest[nxt] = shortest[name] + (nxt,)
                 queue.append(nxt)
-    return {id(r): tuple(r.case.expected_path) if r.case.expected_path else shortest.get(r.case.expected_final)
-            for r in report.results}
+    return shortest
 
 
 def accuracy_by_level(agent: Agent, report: RoutingReport) -> list[dict[str, Any]]:

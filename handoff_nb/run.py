@@ -449,6 +449,8 @@ class Run:
                   run_config=self.run_config,
                   _wrapper=RunContextWrapper(_copy_context(state.context)))
         new._restore(state)
+        for response in new.raw_responses:  # usage counts the kept steps, as raw_responses does
+            new.context_wrapper.usage.add(response.usage)
         new.entry_agent = self.entry_agent
         new.steps = list(self.steps[:step_index])
         new._initial = self._initial

@@ -58,17 +58,34 @@ class HandoffSpec:
     strict_json_schema: bool = True
 
 
+_styles: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+"""is_sdk_style per ``get_response`` function (a method's answer holds for every instance; the
+signature is read once, not on every turn)."""
+
+
 def is_sdk_style(model: Any) -> bool:
     """Does ``model.get_response`` take the SDK's arguments (``system_instructions``, ...)?"""
     fn = getattr(model, "get_response", None)
     if fn is None:
         return False
+    key = getattr(fn, "__func__", None)
+    if key is not None:
+        try:
+            return _styles[key]
+        except (KeyError, TypeError):
+            pass
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
-    return "system_instructions" in params or len([
+    style = "system_instructions" in params or len([
         p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 7
+    if key is not None:
+        try:
+            _styles[key] = style
+        except TypeError:  # not weak-referenceable
+            pass
+    return style
 
 
 _adapters: weakref.WeakKeyDictionary[Any, SDKModelAdapter] = weakref.WeakKeyDictionary()
