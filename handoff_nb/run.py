@@ -56,7 +56,7 @@ from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunIt
 from .incremental import RequestInput, tag_request
 from .lifecycle import RunHooks
 from .model_settings import ModelSettings
-from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label
+from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label, routes_below
 from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
 from .guardrail import run_input_guardrails, run_output_guardrails
@@ -955,7 +955,10 @@ def _handoff_info(h: Handoff[Any]) -> HandoffInfo:
     return HandoffInfo(tool_name=h.tool_name, target=h.agent_name, tool_description=h.tool_description,
                        description=h.description,
                        target_handoff_description=h.agent.handoff_description if h.agent else None,
-                       input_json_schema=h.input_json_schema)
+                       input_json_schema=h.input_json_schema,
+                       target_instructions=(h.agent.instructions if h.agent is not None
+                                            and isinstance(h.agent.instructions, str) else None),
+                       target_routes=routes_below(h.agent))
 
 
 def _resolve_model(agent: Agent, cfg: RunConfig) -> Model:

@@ -175,3 +175,21 @@ def test_deterministic(seed):
     b = Runner.run_sync(seed.triage_agent, CASES[3][0], context={})
     assert [s.why for s in a.steps] == [s.why for s in b.steps]
     assert a.final_output == b.final_output
+
+
+def test_a_one_megabyte_message_routes_within_a_second_by_words():
+    """A pasted log or document (1 MB) is routed by words in under a second, not a minute
+    (issue 18: _lexicon.stem ran 110k times uncached and the text was re-scanned per use)."""
+    import time
+    from handoff_nb import RunConfig
+    from handoff_nb.examples import customer_service
+    from handoff_nb.models.offline import OfflineModel
+    triage = customer_service()
+    config = RunConfig(model=OfflineModel(semantic=False))
+    Runner.run_sync(triage, "hello", run_config=config)
+    msg = ("I was charged twice on my invoice and the export page shows an error. " * 15_000)[:1_000_000]
+    t0 = time.process_time()
+    result = Runner.run_sync(triage, msg, run_config=config)
+    dt = time.process_time() - t0
+    assert result.agent_path[:2] == ["TriageAgent", "BillingSpecialist"]
+    assert dt < 1.0, f"1 MB message took {dt:.1f} s CPU"

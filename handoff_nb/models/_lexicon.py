@@ -9,6 +9,7 @@ domain); anything outside them is matched by stems only.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOP = frozenset("""
 a about above after again against all am an and any are as at be because been before being below
@@ -27,7 +28,9 @@ _SUFFIXES = ("ations", "ation", "ments", "ment", "ingly", "ings", "ing", "edly",
              "ers", "er", "ed", "es", "ly", "s")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """A light suffix-stripping stemmer (cached: a long message repeats its words)."""
     w = word.lower()
     if len(w) <= 3 or not w.isalpha():
         return w
@@ -58,6 +61,35 @@ def words(text: str) -> list[str]:
 
 def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOP and len(w) > 1]
+
+
+def unique_content_stems(text: str) -> list[str]:
+    """The distinct content stems of ``text`` in first-seen order (linear in the text; each
+    distinct word is stemmed once; the last few texts are remembered)."""
+    return list(_unique_stems(text))
+
+
+@lru_cache(maxsize=512)
+def unique_words(text: str) -> tuple[str, ...]:
+    """The distinct words of ``text`` as :func:`words` gives them, in first-seen order; a long
+    text costs one regex pass and work per *distinct* token only."""
+    out: dict[str, None] = {}
+    for token in dict.fromkeys(_TOKEN.findall((text or "").replace("_", " "))):
+        for w in words(token):
+            out.setdefault(w, None)
+    return tuple(out)
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9'.,]+")
+
+
+@lru_cache(maxsize=512)
+def _unique_stems(text: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for w in unique_words(text):
+        if w not in STOP and len(w) > 1:
+            seen.setdefault(stem(w), None)
+    return tuple(seen)
 
 
 # concept tag -> words (raw; stemmed below). Tags are also used to fill "type"/"category" fields.

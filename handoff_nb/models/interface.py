@@ -28,6 +28,25 @@ class HandoffInfo:
     description: str | None
     target_handoff_description: str | None
     input_json_schema: dict[str, Any]
+    target_instructions: str | None = None
+    """The target agent's own instructions when they are a plain string (the offline model reads
+    them as route text; real models never see them)."""
+    target_routes: tuple[tuple[str, str, str], ...] = ()
+    """(name, handoff_description or "", instructions or "") of the routes below the target (a
+    mid-level desk is as good as what it leads to)."""
+
+
+def routes_below(agent: Any) -> tuple[tuple[str, str, str], ...]:
+    """(name, handoff_description, instructions) of each handoff of ``agent`` (Agents or
+    Handoffs; dynamic instructions read as "")."""
+    out = []
+    for h in getattr(agent, "handoffs", None) or ():
+        target = getattr(h, "agent", None) if hasattr(h, "tool_name") else h
+        name = getattr(h, "agent_name", None) or getattr(target, "name", "") or ""
+        desc = getattr(target, "handoff_description", None) or getattr(h, "description", None) or ""
+        instructions = getattr(target, "instructions", None)
+        out.append((str(name), str(desc), instructions if isinstance(instructions, str) else ""))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,22 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..context import Usage
 from .. import items as _items
 from ._lexicon import (CONCEPT_OF, NEGATIVE, POSITIVE, URGENT, content_stems, stem,
-                       words)
+                       unique_content_stems, unique_words, words)
 from .interface import ModelRequest, ModelResponse
 
 FIELD_WEIGHTS = {"rule": 1.5, "description": 1.2, "tool_description": 1.0,
-                 "handoff_description": 1.0, "name": 0.8}
+                 "handoff_description": 1.0, "name": 0.8, "instructions": 0.6, "below": 0.6}
+"""How much a word counts by where the route text has it: the triage's rule line naming the target
+most, the target's own instructions and the routes below a desk least."""
+MAX_TARGET_LINES = 12
+"""At most this many lines of a target's own instructions are read as its route text."""
+INSTRUCTIONS_ONLY = 0.4
 CONCEPT_FACTOR = 0.6
 SELF_DISCOUNT = 0.25
 PHRASES = [(r"\blast time\b", " lasttime "), (r"\bmoney back\b", " refund "),
@@ -45,6 +51,9 @@ PHRASES = [(r"\blast time\b", " lasttime "), (r"\bmoney back\b", " refund "),
            (r"\bnot (been )?resolved\b", " unresolved "), (r"\bper[- ]seat\b", " seat "),
            (r"\bhow (do|can) (i|we)\b", " howto "), (r"\bhow[- ]to\b", " howto "), (r"\bwon'?t (load|open|start)\b", " broken "),
            (r"\b(\d+)[- ](person|people|seat|user)s?\b", r" \1 team ")]
+PHRASE_CUES = [("last",), ("money",), ("no one",), ("manager",), ("resolved",), ("seat",),
+               ("how",), ("how",), ("won",), ("person", "people", "seat", "user")]
+"""A literal each phrase needs (lower case), in PHRASES order."""
 EXTRA_CONCEPTS = {stem("lasttime"): {"escalate"}, "howto": {"howto"}}
 # Every pattern is bounded (no unbounded repeat next to another that can match the same text):
 # a 16,000-digit message costs linear time, not quadratic.
@@ -54,9 +63,14 @@ IDENT = re.compile(r"#?\b[A-Za-z]{0,20}\d[\w-]{0,40}")
 NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,10})?")
 
 
+@lru_cache(maxsize=256)
 def _prep(text: str) -> str:
-    for pattern, repl in PHRASES:
-        text = re.sub(pattern, repl, text, flags=re.IGNORECASE)
+    """The text with the lexicon's phrases rewritten ("last time" -> lasttime); remembered, as
+    the scorer and the argument filler read the same message several times."""
+    low = text.lower()
+    for (pattern, repl), cue in zip(PHRASES, PHRASE_CUES):
+        if cue is None or any(c in low for c in cue):  # a cheap look first: a long text pays only for phrases it may hold
+            text = re.sub(pattern, repl, text, flags=re.IGNORECASE)
     return text
 
 
@@ -72,12 +86,13 @@ class Route:
     schema: dict[str, Any]
     terms: dict[str, tuple[float, str]] = field(default_factory=dict)  # stem -> (weight, source)
     pieces: list[tuple[str, str]] = field(default_factory=list)  # (source, text): the route text
+    below: list[list[str]] = field(default_factory=list)  # each route below a desk: its texts
 
     def add(self, text: str | None, source: str) -> None:
         w = FIELD_WEIGHTS[source]
         if text and text.strip() and source != "name":
             self.pieces.append((source, text.strip()))
-        for s in content_stems(_prep(text or "")):
+        for s in unique_content_stems(_prep(text or "")):
             if s not in self.terms or self.terms[s][0] < w:
                 self.terms[s] = (w, source)
 
@@ -88,6 +103,15 @@ class Route:
             for c in _concepts(s):
                 out[c] = max(out.get(c, 0.0), w)
         return out
+
+    @property
+    def concept_sources(self) -> dict[str, str]:
+        out: dict[str, tuple[float, str]] = {}
+        for s, (w, src) in self.terms.items():
+            for c in _concepts(s):
+                if c not in out or out[c][0] < w:
+                    out[c] = (w, src)
+        return {c: src for c, (_w, src) in out.items()}
 
 
 def _segments(instructions: str) -> list[str]:
@@ -173,22 +197,21 @@ class OfflineModel:
             explanation["language"] = lang_info
         if by_language is not None:
             best, kind = by_language, "language"
-        elif len(open_handoffs) >= 2 and self.semantic and (
-                best is None or (best["kind"] == "handoff" and len(best["matched"]) == 1
-                                 and "~" not in best["matched"][0] and best["score"] < WEAK_LEXICAL)):
-            # words left the choice open (or rest on one word): compare meanings.
-            # A lone handoff (an escalation) stays lexical.
-            choice, info = _semantic_choice(message, routes, open_handoffs, request, received)
+        elif len(open_handoffs) >= 2 and self.semantic and (best is None or (
+                best["kind"] == "handoff" and not _words_decide(best, WEAK_LEXICAL))):
+            # words and meaning together (a lone handoff -- an escalation -- stays lexical)
+            lexical_best = best
+            choice, info = _semantic_choice(message, routes, open_handoffs, request, received,
+                                            lexical_best)
             explanation["semantic"] = info
-            if best is None:
-                kind = "semantic" if info.get("available") else "lexical"
+            if info.get("available"):
                 best = choice
-            elif choice is not None and choice["tool_name"] != best["tool_name"]:
-                sims = {r["tool_name"]: r["similarity"] for r in info["routes"]}
-                if sims[choice["tool_name"]] - sims[best["tool_name"]] >= OVERRULE_MARGIN:
-                    info["reason"] = (f"overruled the one-word lexical match of {best['tool_name']} "
-                                      f"({', '.join(best['matched'])}); " + info["reason"])
-                    best, kind = choice, "semantic"
+                agrees = (choice is not None and lexical_best is not None
+                          and choice["tool_name"] == lexical_best["tool_name"]
+                          and info.get("decided_by") == "words")
+                kind = "lexical" if agrees else "semantic"
+                if choice is None:
+                    explanation["abstained"] = info.get("stay_kind")
         explanation["decision_kind"] = kind
         if best is None:
             top = scored[0] if scored else None
@@ -196,7 +219,13 @@ class OfflineModel:
                       f"best route {top['tool_name']} scored {top['score']:.2f} < threshold "
                       f"{self.threshold:.2f}" if top and top["score"] < self.threshold else
                       "every matching route leads to an agent that already had this message")
-            if kind == "semantic":
+            if explanation.get("semantic", {}).get("available"):
+                reason = "stayed: " + explanation["semantic"]["reason"]
+                if explanation["semantic"].get("ask"):
+                    text = self._ask(request, explanation["semantic"])
+                    explanation.update(decision="answer", reason=reason)
+                    return self._reply(text, None, explanation)
+            elif kind == "semantic":
                 reason += "; by meaning, " + explanation["semantic"]["reason"]
             explanation.update(decision="answer", reason=reason)
             return self._reply(self._answer(request, message, received), None, explanation)
@@ -205,8 +234,8 @@ class OfflineModel:
         if kind == "language":
             reason = (f"{route.tool_name}: the message is in {lang_info['detected_name']}, which "
                       f"this route names")
-        elif kind == "semantic":
-            reason = f"{route.tool_name} by meaning: {explanation['semantic']['reason']}"
+        elif "semantic" in explanation and explanation["semantic"].get("available"):
+            reason = f"{route.tool_name}: {explanation['semantic']['reason']}"
         else:
             reason = (f"{route.tool_name} scored {best['score']:.2f} >= threshold "
                       f"{self.threshold:.2f} on: {', '.join(best['matched']) or '-'}")
@@ -238,6 +267,16 @@ class OfflineModel:
             r.add(h.target_handoff_description, "handoff_description")
             r.add(h.target + " " + h.tool_name, "name")
             r.pieces.insert(0, ("name", " ".join(words(h.target))))
+            for seg in _segments(getattr(h, "target_instructions", None) or "")[:MAX_TARGET_LINES]:
+                r.add(seg, "instructions")
+            below_routes = getattr(h, "target_routes", ()) or ()
+            # a mid-level desk (two or more routes below) is as good as what it leads to; a
+            # specialist's one escalation path says nothing about the specialist
+            for below in below_routes if len(below_routes) >= 2 else ():
+                below_name, below_desc = below[0], below[1]
+                r.add(f"{' '.join(words(below_name))}: {below_desc}".strip(" :"), "below")
+                r.below.append([" ".join(words(below_name))] + [t for t in (below_desc,) if t]
+                               + _segments(below[2] if len(below) > 2 else "")[:MAX_TARGET_LINES])
             for seg in segments:
                 # a line about this target only ("Charges, refunds ... -> BillingSpecialist");
                 # a line naming several targets does not tell them apart
@@ -258,7 +297,7 @@ class OfflineModel:
 
     def score(self, message: str, routes: list[Route], request: ModelRequest) -> list[dict[str, Any]]:
         """Every route's score and matched words, best first (ties keep the declared order)."""
-        msg = list(dict.fromkeys(content_stems(_prep(message))))
+        msg = unique_content_stems(_prep(message))
         shown = _surface_words(message)  # stem -> the word as the user wrote it (for the Why view)
         own = _own_text(request)
         own_stems = set(content_stems(_prep(own)))
@@ -271,25 +310,35 @@ class OfflineModel:
                 df[s] = df.get(s, 0) + 1
             for c in r.concepts:
                 cdf[c] = cdf.get(c, 0) + 1
+        def idf(count: int) -> float:
+            # a word every route has tells them apart not at all ("transfer_to", "agent", "help")
+            return 0.0 if n >= 2 and count >= n else 1 + math.log(n / count)
+
         out = []
         for order, r in enumerate(routes):
             concepts = r.concepts
-            total, matched = 0.0, []
+            csrc = r.concept_sources if concepts else {}
+            total, matched, described = 0.0, [], False
             for s in msg:
-                best, label = 0.0, ""
+                best, label, src = 0.0, "", ""
                 if s in r.terms:
                     w, src = r.terms[s]
-                    best = w * (1 + math.log(n / df[s])) * (SELF_DISCOUNT if s in own_stems else 1)
+                    best = w * idf(df[s]) * (SELF_DISCOUNT if s in own_stems else 1)
                     label = f"{shown.get(s, s)} ({src})"
                 for c in _concepts(s):
                     if c in concepts:
-                        v = (CONCEPT_FACTOR * concepts[c] * (1 + math.log(n / cdf[c]))
+                        v = (CONCEPT_FACTOR * concepts[c] * idf(cdf[c])
                              * (SELF_DISCOUNT if c in own_concepts else 1))
                         if v > best:
-                            best, label = v, f"{shown.get(s, s)}~{c}"
+                            best, label, src = v, f"{shown.get(s, s)}~{c}", csrc[c]
                 if best > 0:
                     total += best
                     matched.append(label)
+                    described = described or src != "instructions"
+            if matched and not described:
+                # only the target's own instructions match: they support a route, they do not
+                # decide it alone (a router reads the handoff's description, not the target's prompt)
+                total *= INSTRUCTIONS_ONLY
             out.append({"kind": r.kind, "tool_name": r.tool_name, "target": r.target,
                         "score": round(total, 3), "matched": matched, "_order": order})
         out.sort(key=lambda d: (-d["score"], d["_order"]))
@@ -307,6 +356,11 @@ class OfflineModel:
         return (f"[offline model · {request.agent_name}] Thanks, I'll take it from here. About "
                 f"\"{quote}\": here is what I would do next as {request.agent_name}.")
 
+    def _ask(self, request: ModelRequest, info: dict[str, Any]) -> str:
+        a, b = (r["target"] for r in info["routes"][:2])
+        return (f"[offline model · {request.agent_name}] Just to be sure I send you to the right "
+                f"place: is this for {a} or for {b}?")
+
     def _answer_with_tool(self, request: ModelRequest, last: dict[str, Any]) -> str:
         return (f"[offline model · {request.agent_name}] The tool returned: "
                 f"{_extract(str(last.get('output')), 200)}")
@@ -315,16 +369,43 @@ class OfflineModel:
 # -- language and meaning: used where words leave the choice open ---------------------------------
 
 CHAT_ANCHORS = ("hello", "hi there", "thanks a lot", "good morning", "hey, is anyone there?")
-"""Messages that carry no request: a message nearer to these than to every route stays."""
+"""Messages that carry no request: a message nearer to these than to every route stays -- unless a
+route's own text is about small talk (then small talk is that route's business)."""
 CHAT_MARGIN = 0.022
 """E5 similarities are compressed (most pairs 0.7-0.85): a route must come within this of the
 nearest small-talk anchor to be taken; below it the message has no clear request (stay)."""
-WEAK_LEXICAL = 2.5
-"""A lexical choice resting on one literal word (not a curated concept match such as
-"error~bug") and scoring below this may be overruled by meaning..."""
+SMALL_TALK_ROUTE_MARGIN = 0.035
+"""A route about small talk counts a message as small talk when it is this near an anchor."""
+SMALL_TALK_WORDS = frozenset(stem(w) for w in
+                             "chat chats chatting chitchat small talk smalltalk joke jokes banter "
+                             "conversation greetings greeting compliments casual".split())
+QUERY_CHARS = 1000
+"""The start of a long message is what the engine reads (it reads at most 512 tokens anyway)."""
+LEX_WEIGHT = 0.01
+"""What a unit of lexical score adds to a route's similarity (words support meaning; a strong
+match of several distinctive words is worth a few hundredths of similarity)."""
+LEX_CAP = 3.0
+ONE_WORD = 0.5
+LEAD = 0.0
+"""Calibrated per graph: the best route must lead the mean of the graph's other end routes (the
+same message against each; through a desk, the routes it leads to) by this much; by default
+nothing (an agent told nothing about staying routes eagerly, as before)..."""
+LEAD_STRICT = 0.031
+"""...and by this much when the instructions say not to hand off when nothing fits (tuned on the
+tune halves of handoff_nb/data/benchmarks)."""
+CLOSE_CALL = 0.002
+"""Below this margin between the two best routes the decision is too close to call: stay (or ask,
+when the instructions say to ask); half of it for an agent told nothing about staying."""
+ROUTE_SOURCES = ("name", "handoff_description", "tool_description", "description", "rule",
+                 "instructions")
+_ABSTAIN = re.compile(r"\b(do not|don't|never|no need to) (hand ?off|transfer|route|delegate)"
+                      r"|\b(none|nothing|no one|no \w+) (of (the|them|these) ?\w* )?(fits|applies|matches|covers)"
+                      r"|\banswer (it|them|that|this)? ?yourself\b", re.I)
+_YOURSELF = re.compile(r"\b(answer|handle|reply to|take care of|deal with)\b(?P<what>.{3,160}?)\b(yourself|directly)\b",
+                       re.I)
+_ASK = re.compile(r"\bask (the user|them|a clarifying|for clarification|which)", re.I)
+WEAK_LEXICAL = 2.5  # kept for compatibility (notebooks may print it)
 OVERRULE_MARGIN = 0.008
-"""...when another route is at least this much nearer in meaning."""
-ROUTE_SOURCES = ("name", "handoff_description", "tool_description", "description", "rule")
 
 
 def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
@@ -355,58 +436,169 @@ def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict
     return choice, info
 
 
+def _instruction_lines(request: ModelRequest) -> dict[str, Any]:
+    """What the agent's own instructions say about staying: strict abstention, "answer X
+    yourself" topics, and whether to ask when unsure."""
+    text = request.instructions or ""
+    yourself = []
+    for seg in _segments(text):
+        m = _YOURSELF.search(seg)
+        what = m.group("what").strip(" ,.:;") if m else ""
+        if what and not re.fullmatch(r"(it|them|that|this|the request|the question)", what, re.I):
+            yourself.append(what)
+    return {"strict": bool(_ABSTAIN.search(text)), "yourself": yourself, "ask": bool(_ASK.search(text))}
+
+
+def _words_decide(lexical: dict[str, Any] | None, at_least: float = 0.0) -> bool:
+    """Do the words alone make the case: two or more matched words, or a curated concept
+    (never one ordinary word), scoring at least ``at_least``?"""
+    return (lexical is not None and lexical["score"] >= at_least
+            and (len(lexical["matched"]) >= 2 or any("~" in m for m in lexical["matched"])))
+
+
+def _about_small_talk(route: Route) -> bool:
+    return bool(SMALL_TALK_WORDS & set(route.terms)) or "small talk" in " ".join(
+        t for _s, t in route.pieces).lower()
+
+
 def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
-                     request: ModelRequest, received: bool
+                     request: ModelRequest, received: bool, lexical_best: dict[str, Any] | None = None
                      ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The handoff nearest in meaning to the message, or None to stay; and why."""
+    """Words and meaning together: the route whose text (everything the user wrote about it) is
+    nearest the message, its words adding a little; or None to stay; and why."""
     from . import semantic
     embedder = semantic.get_embedder()
     if embedder is None:
         semantic.show_hint_once()
         return None, {"available": False, "hint": semantic.SEMANTIC_HINT}
     by_name = {r.tool_name: r for r in routes}
-    q = semantic.embed([message[:2000]], "query", embedder)[0]  # the model reads 512 tokens
+    q = semantic.embed([message[:QUERY_CHARS]], "query", embedder)[0]
     rows = []
+    leaves: list[float] = []  # every end route's similarity (a desk's routes counted one by one)
     for d in open_handoffs:
-        pieces = [p for p in by_name[d["tool_name"]].pieces if p[0] in ROUTE_SOURCES]
+        r = by_name[d["tool_name"]]
+        pieces = [p for p in r.pieces if p[0] in ROUTE_SOURCES]
         vectors = semantic.embed([t for _s, t in pieces], "passage", embedder)
         sims = [semantic.cosine(q, v) for v in vectors]
         top = max(range(len(sims)), key=sims.__getitem__)
+        told = [x for (src, _t), x in zip(pieces, sims) if src != "instructions"]
+        own_prompt = [x for (src, _t), x in zip(pieces, sims) if src == "instructions"]
+        # the target's own prompt counts as one more piece of what the router was told
+        sim = ((sum(told) + sum(own_prompt) / len(own_prompt)) / (len(told) + 1)
+               if told and own_prompt else sum(sims) / len(sims))
+        best_piece = {"source": pieces[top][0], "text": pieces[top][1], "similarity": round(sims[top], 4)}
+        ends: list[float] = [] if r.below else [sim]
+        for texts in r.below:  # a desk is as good as what it leads to
+            bsims = [semantic.cosine(q, v) for v in semantic.embed(texts, "passage", embedder)]
+            bsim = sum(bsims) / len(bsims)
+            ends.append(bsim)
+            if bsim > sim:
+                k = max(range(len(bsims)), key=bsims.__getitem__)
+                sim = bsim
+                best_piece = {"source": "below", "text": f"{texts[0]}: {texts[k]}",
+                              "similarity": round(bsims[k], 4)}
+        # words in this graph's units: a word only this route has, in its description, is 1.0
+        words_score = min(d["score"] / (1 + math.log(max(2, len(routes)))), LEX_CAP)
+        if len(d["matched"]) == 1:  # one word cannot decide alone
+            words_score *= ONE_WORD
         rows.append({"tool_name": d["tool_name"], "target": d["target"],
-                     "similarity": round(sum(sims) / len(sims), 4),
-                     "best_piece": {"source": pieces[top][0], "text": pieces[top][1],
-                                    "similarity": round(sims[top], 4)}})
-    rows.sort(key=lambda r: -r["similarity"])
-    anchors = semantic.embed(list(CHAT_ANCHORS), "query", embedder)
-    chat = max(semantic.cosine(q, v) for v in anchors)
-    stay = {"similarity": round(chat - CHAT_MARGIN, 4), "text": "small talk (no request)"}
-    own = _own_text(request).strip()
-    if received and own:  # a specialist keeps what its own job covers
-        own_sim = semantic.cosine(q, semantic.embed([own], "passage", embedder)[0])
-        if own_sim > stay["similarity"]:
-            stay = {"similarity": round(own_sim, 4), "text": own}
-    best = rows[0]
+                     "similarity": round(sim, 4), "words": round(words_score, 3),
+                     "score": round(sim + LEX_WEIGHT * words_score, 4), "best_piece": best_piece,
+                     "_ends": ends})
+    chat = max(semantic.cosine(q, v) for v in semantic.embed(list(CHAT_ANCHORS), "query", embedder))
+    small_talk_route = False
+    for row in rows:  # a route about small talk owns the small-talk anchors: they never beat it
+        if _about_small_talk(by_name[row["tool_name"]]):
+            small_talk_route = True
+            if chat - SMALL_TALK_ROUTE_MARGIN > row["similarity"]:
+                row["similarity"] = round(chat - SMALL_TALK_ROUTE_MARGIN, 4)
+                row["score"] = round(row["similarity"] + LEX_WEIGHT * row["words"], 4)
+                row["best_piece"] = {"source": "small talk", "text": "small talk (no request)",
+                                     "similarity": row["similarity"]}
+                row["_ends"] = [max(row["_ends"] + [row["similarity"]])]
+    rows.sort(key=lambda x: -x["score"])
+    rules = _instruction_lines(request)
+    best, second = rows[0], rows[1]
+    # calibrated on this graph: how far the best route stands out from the other end routes
+    # (through a desk, the routes it leads to), words included
+    for row in rows:
+        leaves.extend(row.pop("_ends"))
+    leaves.sort(reverse=True)
+    top_words = LEX_WEIGHT * best["words"]
+    lead = (leaves[0] + top_words - sum(leaves[1:]) / max(1, len(leaves) - 1)) if len(leaves) > 1 else 1.0
+    margin = best["score"] - second["score"]
+    need = LEAD_STRICT if rules["strict"] else LEAD
     info: dict[str, Any] = {"available": True, "engine": embedder.name, "routes": rows,
-                            "stay": stay}
-    if stay["similarity"] >= best["similarity"]:
-        info["reason"] = (f"staying is nearer ({stay['similarity']:.3f}: {stay['text'][:60]}) than "
-                          f"{best['tool_name']} ({best['similarity']:.3f})")
+                            "lead": round(lead, 4), "margin": round(margin, 4), "needed_lead": need,
+                            "strict": rules["strict"]}
+    won = (f"{best['tool_name']} {best['score']:.3f} (meaning {best['similarity']:.3f}"
+           + (f" + words {best['words']:.2f}" if best["words"] else "") + ")")
+    against = f"next {second['tool_name']} {second['score']:.3f}"
+
+    info["stay"] = {"similarity": 0.0, "text": "(no reason to stay)"}
+
+    def consider(sim: float, text: str) -> None:  # the strongest reason to stay, for the views
+        if sim > info["stay"]["similarity"] and not info["stay"].get("own_job"):
+            info["stay"] = {"similarity": round(sim, 4), "text": text}
+
+    def stay(kind: str, why: str) -> tuple[None, dict[str, Any]]:
+        info.update(stay_kind=kind, reason=why, ask=kind == "too close to call" and rules["ask"])
         return None, info
-    info["reason"] = (f"similarity {best['similarity']:.3f} vs {rows[1]['similarity']:.3f} for the "
-                      f"next route and {stay['similarity']:.3f} for staying; best match: "
-                      f"{best['best_piece']['source']} \"{best['best_piece']['text'][:80]}\"")
+
+    words_decide = (_words_decide(lexical_best) and lexical_best is not None
+                    and lexical_best["tool_name"] == best["tool_name"])
+    own = _own_text(request).strip()
+    if received and len(content_stems(own)) >= 3:  # a specialist keeps what its own job covers
+        own_sim = semantic.cosine(q, semantic.embed([own], "passage", embedder)[0])
+        info["stay"] = {"similarity": round(own_sim, 4), "text": own, "own_job": True}
+        if own_sim > best["similarity"]:
+            return stay("own job", f"staying is nearer: its own job ({own_sim:.3f}: {own[:60]}) than {won}")
+    # staying options the user wrote or the model brings
+    if not small_talk_route and not words_decide:
+        consider(chat - CHAT_MARGIN, "small talk (no request)")
+        if chat - CHAT_MARGIN >= best["similarity"]:
+            return stay("small talk", f"staying is nearer: small talk with no request "
+                                      f"({chat - CHAT_MARGIN:.3f}) vs {best['tool_name']} "
+                                      f"({best['similarity']:.3f})")
+    for what in rules["yourself"]:
+        own_sim = semantic.cosine(q, semantic.embed([what], "passage", embedder)[0])
+        consider(own_sim, what)
+        if own_sim >= best["similarity"]:
+            return stay("answer yourself", f"the instructions say to answer \"{what[:60]}\" yourself "
+                                           f"({own_sim:.3f} vs {won})")
+    if not received and not words_decide and lead < need:
+        return stay("nothing fits", f"nothing fits well enough: {won} leads the other routes by "
+                                    f"{lead:.3f} < {need:.3f} needed"
+                                    + (" (the instructions say not to hand off when nothing fits)"
+                                       if rules["strict"] else ""))
+    if margin < (CLOSE_CALL if rules["strict"] or rules["ask"] else CLOSE_CALL / 2):
+        return stay("too close to call", f"margin {margin:.3f} — too close to call ({won}, {against})")
+    info["decided_by"] = "words" if words_decide else "meaning"
+    overruled = ""
+    if lexical_best is not None and lexical_best["tool_name"] != best["tool_name"]:
+        overruled = (f"overruled the lexical match of {lexical_best['tool_name']} "
+                     f"({', '.join(lexical_best['matched'][:3])}) by meaning; ")
+    info["reason"] = overruled + (f"{won} vs {against}, margin {margin:.3f}, lead {lead:.3f}; "
+                      + (f"words: {', '.join(lexical_best['matched'][:4])}; " if words_decide and lexical_best else "")
+                      + f"best match: {best_piece_text(best)}")
     return next(d for d in open_handoffs if d["tool_name"] == best["tool_name"]), info
 
 
+def best_piece_text(row: dict[str, Any]) -> str:
+    p = row["best_piece"]
+    return f"{p['source']} \"{p['text'][:80]}\""
+
+
+@lru_cache(maxsize=64)
 def _surface_words(message: str) -> dict[str, str]:
     """Each content stem of ``message`` mapped to the first word that produced it ("charg" ->
     "charged"), so explanations show whole words; phrase tokens ("lasttime") read as written."""
     out: dict[str, str] = {}
     for original, prepped in ((message, _prep(message)),):
-        for w in words(original):
+        for w in unique_words(original):  # each distinct word once: linear in the text
             for st in content_stems(w):
                 out.setdefault(st, w)
-        for w in words(prepped):  # phrases the lexicon rewrote ("last time" -> lasttime)
+        for w in unique_words(prepped):  # phrases the lexicon rewrote ("last time" -> lasttime)
             for st in content_stems(w):
                 out.setdefault(st, {"lasttime": "last time", "howto": "how to", "broken": "won't load",
                                     "unresolved": "not resolved", "nobody": "no one",
@@ -487,7 +679,7 @@ def _fill(node: dict[str, Any], name: str, message: str, request: ModelRequest,
     if isinstance(typ, list):
         typ = next((t for t in typ if t != "null"), "null")
     key = name.lower()
-    stems = set(content_stems(_prep(message)))
+    stems = set(unique_content_stems(_prep(message)))
     if typ == "object":
         props = node.get("properties") or {}
         return {k: _fill(v, k, message, request, route, root) for k, v in props.items()}
@@ -538,7 +730,7 @@ def _attempts(request: ModelRequest) -> int:
 
 
 def _best_enum(options: list[Any], name: str, message: str) -> Any:
-    stems = set(content_stems(_prep(message)))
+    stems = set(unique_content_stems(_prep(message)))
     concepts = {c for s in stems for c in _concepts(s)}
     key = name.lower()
     if any(k in key for k in ("urgency", "priority", "severity")):
@@ -561,7 +753,7 @@ def _best_enum(options: list[Any], name: str, message: str) -> Any:
 
 def _topic(message: str, route: Route | None) -> str:
     """The strongest concept (or word) the message shares with the route: "refund", "bug"..."""
-    stems = list(dict.fromkeys(content_stems(_prep(message))))
+    stems = unique_content_stems(_prep(message))
     route_concepts = route.concepts if route else {}
     for s in stems:
         for c in sorted(_concepts(s)):
