@@ -88,16 +88,18 @@ def main() -> None:
     a = p.parse_args()
     rows = [(e, run(e, a.batch, a.messages)) for e in a.engines.split(",")]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'engine':62}{'load s':>8}{'embed ms':>10}{'(wall)':>8}{'routed ms':>11}"
-          f"{'batch msg/s':>13}{'10k s':>8}")
+    print(f"{'engine':72}{'load s':>8}{'embed ms':>10}{'(wall)':>8}{'routed ms':>11}"
+          f"{'batch msg/s':>13}{'10k s':>8}{'10k cpu s':>11}")
     for _e, r in rows:
         if r is None:
             continue
         rate = r["batch_n"] / r["batch_wall_s"]
-        print(f"{r['engine']:62}{r['load_s']:>8.2f}{r['embed_cpu_ms']:>10.1f}{r['embed_wall_ms']:>8.1f}"
-              f"{r['routed_cpu_ms']:>11.1f}{rate:>13.0f}{10_000 / rate:>8.0f}")
-    print("embed/routed: CPU ms per new message (median); 10k s: wall seconds for 10,000 messages at "
-          "the measured batch rate. Targets: load <= 1 s, routed <= 15 ms, 10k <= 60 s.")
+        print(f"{r['engine']:72}{r['load_s']:>8.2f}{r['embed_cpu_ms']:>10.1f}{r['embed_wall_ms']:>8.1f}"
+              f"{r['routed_cpu_ms']:>11.1f}{rate:>13.0f}{10_000 / rate:>8.0f}"
+              f"{r['batch_cpu_s'] * 10_000 / r['batch_n']:>11.0f}")
+    print("embed/routed: CPU ms per new message (median); 10k s / 10k cpu s: wall / CPU seconds for "
+          "10,000 messages at the measured batch rate (wall means little on a busy machine). "
+          "Targets: load <= 1 s, routed <= 15 ms, 10k <= 60 s.")
 
 
 if __name__ == "__main__":
