@@ -10,7 +10,6 @@ Rules: ``vague-description``, ``too-many-targets``, ``dead-end``, ``unreachable`
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from .errors import UserError
 from .extensions.handoff_prompt import RECOMMENDED_PROMPT_PREFIX
 from .models._lexicon import content_stems
 from .models.offline import _mentions, _segments
+from .render.lint import lint_html  # the view lives in render/
 
 VAGUE_WORDS = {"stuff", "things", "thing", "misc", "miscellaneous", "general", "other", "various",
                "etc", "whatever", "anything", "everything"}
@@ -67,16 +67,7 @@ class LintReport:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        colors = {"error": "#fee2e2", "warning": "#fef3c7", "info": "#eff6ff"}
-        rows = "".join(
-            f'<tr style="background:{colors[f.severity]}"><td>{f.severity}</td><td>{html.escape(f.rule)}</td>'
-            f"<td>{html.escape(f.agent)}{' / ' + html.escape(f.handoff) if f.handoff else ''}</td>"
-            f"<td>{html.escape(f.message)}</td><td>{html.escape(f.fix)}</td></tr>" for f in self.findings)
-        if not rows:
-            return f"<div><b>lint({html.escape(self.root.name)})</b>: no findings</div>"
-        return (f"<div><b>lint({html.escape(self.root.name)})</b>: {len(self.findings)} findings"
-                "<table style='border-collapse:collapse;font-size:12px'><tr><th>severity</th><th>rule</th>"
-                f"<th>where</th><th>finding</th><th>fix</th></tr>{rows}</table></div>")
+        return lint_html(self)
 
 
 def _reachable(root: Agent, enabled_only: bool) -> list[Agent]:
