@@ -354,3 +354,34 @@ print("openai" in sys.modules, round(streamed, 3), round(stepped, 3))
     imported, streamed, stepped = out.stdout.split()
     assert imported == "False"
     assert float(streamed) < 1.0 and float(stepped) < 1.0
+
+
+# -- 6. the deliberate differences the README lists ----------------------------------------------
+def test_a_chat_streams_completed_event_carries_usage_and_the_completions_id():
+    with FakeOpenAIServer([reply("Hello there.", usage=(12, 3))]) as srv:
+        model = chat(srv)
+        agent = Agent(name="A", model_settings=ModelSettings(include_usage=True))
+        rs, events = asyncio.run(_stream(agent, "hi", model))
+    raw = [e.data for e in events if e.type == "raw_response_event"]
+    done = raw[-1]
+    assert done.type == "response.completed"
+    assert done.response.id == "chatcmpl-fake"  # the SDK puts its placeholder "__fake_id__" here
+    assert (done.response.usage.input_tokens, done.response.usage.output_tokens) == (12, 3)
+    assert done.response.output[0].content[0].text == "Hello there."
+
+
+def test_seed_is_ours_and_goes_to_chat_completions_only():
+    req = _request(ModelSettings(seed=7))
+    assert req.chat_payload("m")["seed"] == 7 and "seed" not in req.responses_payload("m")
+
+
+def test_reasoning_output_items_of_a_responses_model_are_not_kept_in_the_history():
+    body = {"id": "resp_1", "object": "response", "created_at": 0, "model": "m", "status": "completed",
+            "parallel_tool_calls": True, "tool_choice": "auto", "tools": [],
+            "output": [{"type": "reasoning", "id": "rs_1", "summary": []},
+                       {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                        "content": [{"type": "output_text", "text": "Done.", "annotations": []}]}]}
+    with FakeOpenAIServer([Answer(200, raw=json.dumps(body).encode())]) as srv:
+        r = Runner.run_sync(Agent(name="A"), "hi", run_config=RunConfig(model=responses(srv)))
+    assert r.final_output == "Done."
+    assert [i.get("type") for i in r.to_input_list()] == [None, None]  # user, assistant: no reasoning
