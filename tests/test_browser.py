@@ -296,6 +296,11 @@ def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
             graph.scroll_into_view_if_needed()
             page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / f"stepper_{n}_agents.png"), full_page=False)
+            # before any step the entry agent (active) is in its graph's box, compact or not
+            inside = graph.evaluate("""g => { const c = g.querySelector('.hnb-canvas').getBoundingClientRect();
+              const a = g.querySelector('.node.hnb-active').getBoundingClientRect();
+              return a.top >= c.top - 1 && a.bottom <= c.bottom + 1 && a.left >= c.left - 1 && a.right <= c.right + 1; }""")
+            assert inside, f"{n}-agent graph: the active agent is scrolled out of its box"
         # Enter in the message box sends
         box = panel.locator(".jp-OutputArea").nth(1).locator("input[type=text]").first
         box.fill("My app crashes on login")
@@ -563,6 +568,8 @@ def test_12_agent_stepper_and_what_changed_stay_readable_with_the_path_in_view(l
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / "what_changed_12_agents.png"), full_page=False)
         browser.close()
+    print(f"12-agent Stepper: smallest graph text {sizes[0]['min']:.1f} px, graph box {views[-1]['canvas']}; "
+          f"What changed: smallest text {min(g['min'] for g in graphs):.1f} px")
     assert len(graphs) == 2, graphs
     assert graphs[1]["top"] >= graphs[0]["bottom"], graphs  # one path above the other
     for g in graphs:

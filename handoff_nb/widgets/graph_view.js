@@ -156,7 +156,8 @@ function render({ model, el }) {
     fit(el, state);
   }, { passive: false });
   if (typeof ResizeObserver !== "undefined") {
-    const ro = new ResizeObserver(() => fit(el, state));
+    // the first real layout (the output attached, a tab shown) comes as a resize: follow then too
+    const ro = new ResizeObserver(() => { fit(el, state); follow(canvas); });
     ro.observe(el);
     return () => ro.disconnect();
   }
