@@ -359,14 +359,19 @@ class RoutingReport:
             d["latency_s"] = d["latency_s"] / d["runs"]
         return out
 
+    def loading_summary(self) -> str:
+        """" · one-time loading 2.31 s (not in the latency)": the offline engine's cold start,
+        measured before the cases ran; "" when nothing was loaded that way. Shown in the HTML
+        report and the Playground (text reprs stay free of it)."""
+        if self.loading_s is None:
+            return ""
+        return f" · one-time loading {self.loading_s:.2f} s (not in the latency)"
+
     def cost_summary(self) -> str:
         from .pricing import format_cost
         calls = sum(r.model_calls for r in self.results)
         text = (f"{calls} model calls, {self.input_tokens} in / {self.output_tokens} out tokens, "
                 f"latency p50 {self.latency['p50']:.2f} s / p95 {self.latency['p95']:.2f} s")
-        loading = self.loading_s
-        if loading is not None:  # the offline engine's cold start, measured before the cases ran
-            text += f" (one-time loading {loading:.2f} s, not included)"
         c = self.cost_usd
         if calls and c is None:
             unknown = sorted({m for r in self.results for m in r.models if r.cost_usd is None})
@@ -544,7 +549,8 @@ class RoutingReport:
         return (f"<div class='hnb-report' style='font-family:Helvetica,Arial,sans-serif;font-size:13px;min-width:0'>"
                 f"<b>{html.escape(self.summary())}</b>"
                 f"<div>by decision kind: {html.escape(self.kinds_summary())}</div>"
-                f"<div style='color:#475569'>{html.escape(self.cost_summary())}</div>"
+                f"<div style='color:#475569'>{html.escape(self.cost_summary())}"
+                f"{html.escape(self.loading_summary())}</div>"
                 f"{self._flaky_html()}"
                 f"<div style='overflow-x:auto;max-width:100%'>"
                 f"<table style='border-collapse:collapse;font-size:12px;margin:6px 0'>"

@@ -123,7 +123,8 @@ class Playground(StaticSnapshot, W.VBox):
         by_level = self.level_summary(report)
         self.status.value = html.escape(f"{name}: accuracy {report.accuracy:.2f}{prev}"
                                         + (f" · by level: {by_level}" if by_level else "")
-                                        + f" · by decision kind: {report.kinds_summary()}")
+                                        + f" · by decision kind: {report.kinds_summary()}"
+                                        + report.loading_summary())
         return report
 
     def level_summary(self, report: RoutingReport) -> str:
