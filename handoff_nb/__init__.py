@@ -63,6 +63,11 @@ _rc(_sdk_agent)
 _re("sdk", _sdk_engine)
 del _rc, _re
 
+from .render.mime import register_views as _rv  # noqa: E402 -- notebook views (handoff_nb.views)
+
+_rv()
+del _rv
+
 
 def __getattr__(name: str) -> object:
     """SDK names whose classes need openai (imported on first use), and the stand-ins for what

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .views import bundle
 from ._util import count_positional_params, maybe_await
 from .context import RunContextWrapper
 from .errors import UserError
@@ -160,8 +161,7 @@ class Agent(Generic[TContext]):
         return f"Agent(name={self.name!r}, handoffs=[{targets}], tools={[t.name for t in self.tools]})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from .render.mime import agent_bundle
-        return agent_bundle(self)
+        return bundle("agent", self)  # drawn by handoff_nb.render (handoff_nb.views)
 
 
 AgentBase = Agent

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .views import bundle
 from ._util import count_positional_params, maybe_await
 from .context import RunContextWrapper
 from .errors import ModelBehaviorError, UserError
@@ -150,8 +151,7 @@ class Handoff(Generic[TContext]):
             await maybe_await(self.on_handoff(ctx))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from .render.mime import handoff_bundle
-        return handoff_bundle(self)
+        return bundle("handoff", self)  # drawn by handoff_nb.render (handoff_nb.views)
 
 
 def handoff(agent: Agent | None = None, tool_name_override: str | None = None,

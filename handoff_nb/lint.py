@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .agent import Agent
+from .agent_input import maybe_from_sdk
 from .errors import UserError
 from .extensions.handoff_prompt import RECOMMENDED_PROMPT_PREFIX
 from .models._lexicon import content_stems
@@ -142,7 +143,6 @@ def _cycles(agents: list[Agent]) -> list[list[Agent]]:
 
 
 def lint(agent: Agent, run_config: Any = None) -> LintReport:
-    from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     handoff_instructions = getattr(run_config, "handoff_instructions", True)
     findings: list[Finding] = []

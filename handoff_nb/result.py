@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .views import bundle
 from .context import RunContextWrapper
 from .items import RunItem, TResponseInputItem, normalize_input
 
@@ -74,5 +75,4 @@ class RunResult:
         return self.__repr__()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from .render.mime import result_bundle
-        return result_bundle(self)
+        return bundle("result", self)  # drawn by handoff_nb.render (handoff_nb.views)

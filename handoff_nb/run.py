@@ -65,6 +65,7 @@ from .tool_guardrails import invoke_guarded
 from .tool_names import resolve_tool_name_collisions
 from .tool_use import FunctionToolResult, tools_to_final_output
 from .tools import tool_output_text
+from .views import bundle
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models.interface import Model
@@ -200,8 +201,7 @@ class Step:
         return f"Step({self.index}, {self.agent.name!r}, {self.decision}{extra})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from .render.mime import step_bundle
-        return step_bundle(self)
+        return bundle("step", self)  # drawn by handoff_nb.render (handoff_nb.views)
 
 
 @dataclass(frozen=True)
@@ -546,8 +546,7 @@ class Run:
         return f"Run({len(self.steps)} steps, {state}, path={' -> '.join(self.agent_path)}{more})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from .render.mime import run_bundle
-        return run_bundle(self)
+        return bundle("run", self)
 
     # -- internals --------------------------------------------------------------------------
     def _state(self) -> _RunState:

@@ -36,6 +36,7 @@ import enum
 import json
 import os
 import pathlib
+import re
 import sys
 import tempfile
 import uuid
@@ -43,7 +44,14 @@ import warnings
 from typing import Any
 
 from ._secrets import scrub, scrub_data
+from .agent_input import maybe_from_sdk
+from .context import Usage
 from .errors import UserError
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+                    ToolCallOutputItem)
+from .model_settings import ModelSettings
+from .models.interface import ModelRequest, ModelResponse, model_label
+from .run import HandoffRecord, Run, RunConfig, Step, _RunState
 from .render.export import inline_json, to_html  # the HTML export lives in render/
 
 FORMAT = "handoff_nb.session"
@@ -187,7 +195,6 @@ class _Saver:
 
 def _general(where: str) -> str:
     """``steps[3].context_after.x`` -> ``context.x``: one name for a field saved at every step."""
-    import re
     return re.sub(r"^(steps\[\d+\]\.context_after|steps\[\d+\]\.state_after\.context|"
                   r"(initial_)?state\.context)", "context", where)
 
@@ -343,7 +350,6 @@ def _step_fields(step: Any, req: Any, w: str, sv: _Saver) -> dict[str, Any]:
 
 def _model_fields(run: Any) -> tuple[Any, Any]:
     """(label, type) of ``run_config.model`` as the file records it."""
-    from .models.interface import model_label
     cfg = run.run_config
     model = cfg.model
     saved = getattr(cfg, "_handoff_nb_session_model", None)
@@ -530,8 +536,6 @@ def _count(d: Any, key: str, where: str, what: str, default: Any = _MISSING) -> 
 def _restore_model(cfg: Any, label: Any, kind: Any, steps: list[dict[str, Any]], file: pathlib.Path,
                    given: bool) -> tuple[Any, str]:
     """The RunConfig a loaded run continues with and a sentence saying on which model."""
-    from .models.interface import model_label
-    from .run import RunConfig
     if given:
         model = cfg.model
         what = (f"{model if isinstance(model, str) else model_label(model)!r}" if model is not None
@@ -591,7 +595,6 @@ _ITEM_KINDS = {"MessageOutputItem", "HandoffCallItem", "HandoffOutputItem", "Too
 
 
 def load(path: Any, agents: Any, run_config: Any = None) -> Any:
-    from .run import RunConfig
     file = pathlib.Path(path)
     if run_config is not None and not isinstance(run_config, RunConfig):
         raise UserError(f"Run.load(..., run_config=...): run_config must be a RunConfig, got "
@@ -612,13 +615,6 @@ def load(path: Any, agents: Any, run_config: Any = None) -> Any:
 
 
 def _build(data: dict[str, Any], file: pathlib.Path, agents: Any, run_config: Any, ld: _Loader) -> Any:
-    from .context import Usage
-    from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
-                        ToolCallOutputItem)
-    from .model_settings import ModelSettings
-    from .models.interface import ModelRequest, ModelResponse
-    from .run import HandoffRecord, Run, Step, _RunState
-    from .agent_input import maybe_from_sdk
 
     root = maybe_from_sdk(agents)
     by_name = {a.name: a for a in root.walk()}

@@ -18,9 +18,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ._util import run_sync
 from .errors import ModelBehaviorError, UserError
 from .items import normalize_input
+from .models.interface import ModelResponse
 from .render.what_changed import MIN_GRAPH_SCALE, what_changed_html  # the view lives in render/
+from .run import build_request
 
 __all__ = ["Break", "edit_context", "edit_history", "force_handoff", "force_response", "run_until",
            "what_changed_html"]
@@ -66,7 +69,6 @@ def edit_context(run: Any, value: Any) -> None:
 
 def force_response(run: Any, response: Any) -> None:
     _editable(run)
-    from .models.interface import ModelResponse
     if isinstance(response, list):
         response = ModelResponse(output=response, model_name="forced")
     if not isinstance(response, ModelResponse):
@@ -80,8 +82,6 @@ def force_response(run: Any, response: Any) -> None:
 def force_handoff(run: Any, target: Any, arguments: Any = None) -> None:
     """Force the next step to take a handoff, validating the arguments now."""
     _editable(run)
-    from ._util import run_sync
-    from .run import build_request
     _, _, handoffs = run_sync(build_request(run.current_agent, run.context_wrapper, run.run_config,
                                             run.next_input(), len(run.steps)))
     name = getattr(target, "name", target)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .dot import graph_dot, graph_model
 from .html import (esc, svg_img, history_diff_html, prompt_html, request_html, tools_html, transcript_html,
                    transcript_text, why_html, wrap)
+from ..views import register
 from .svg import DotUnavailable, render_svg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,3 +94,10 @@ def result_bundle(result: RunResult) -> dict[str, str]:
     totals = f'<div class="hnb-muted">{esc(run_meta(result, timing=False))}</div>'
     return {"text/plain": repr(result),
             "text/html": wrap(totals + graph_html(result.starting_agent, result) + transcript_html(result, timing=False))}
+
+
+def register_views() -> None:
+    """Make these the views of the core values (handoff_nb.views; the package calls this)."""
+    for kind, draw in (("agent", agent_bundle), ("handoff", handoff_bundle), ("step", step_bundle),
+                       ("run", run_bundle), ("result", result_bundle)):
+        register(kind, draw)
