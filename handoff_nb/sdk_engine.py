@@ -21,6 +21,7 @@ Python and from a notebook cell alike. This module is the only one that drives `
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
 import dataclasses
 import json
@@ -49,6 +50,28 @@ def _engine_loop() -> asyncio.AbstractEventLoop:
             _loop = asyncio.new_event_loop()
             threading.Thread(target=_loop.run_forever, name="handoff_nb-sdk-engine", daemon=True).start()
         return _loop
+
+
+def _shutdown() -> None:
+    """At exit: cancel the SDK runs still waiting at a gate (left behind by Back/fork), so they
+    unwind in their own task instead of being torn down half-way."""
+    loop = _loop
+    if loop is None or not loop.is_running():
+        return
+
+    async def cancel_all() -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        asyncio.run_coroutine_threadsafe(cancel_all(), loop).result(timeout=5)
+    except Exception:  # noqa: BLE001 - best effort at interpreter exit
+        pass
+
+
+atexit.register(_shutdown)
 
 
 def _submit(coro: Any) -> Future[Any]:
