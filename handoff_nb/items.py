@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -149,13 +150,17 @@ def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInput
     the caller's list is never changed by the run) and checked."""
     if isinstance(value, str):
         return [message("user", value)]
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict):
-            from .errors import UserError
-            raise UserError(f"input item {i} must be a dict such as "
-                            f"{{'role': 'user', 'content': '...'}}, got {type(item).__name__}")
-        out.append(_copy_item(item))
+    if not all(map(isinstance, value, repeat(dict))):
+        i, item = next((i, x) for i, x in enumerate(value) if not isinstance(x, dict))
+        from .errors import UserError
+        raise UserError(f"input item {i} must be a dict such as "
+                        f"{{'role': 'user', 'content': '...'}}, got {type(item).__name__}")
+    out = [dict(item) for item in value]  # flat items (the usual case) need nothing more
+    for d in out:
+        for v in d.values():
+            if type(v) not in _ATOMIC_TYPES:
+                d.update(_copy_item(d))
+                break
     return out
 
 
