@@ -11,7 +11,7 @@ Importing this package imports only pydantic: no Jupyter, IPython, graphviz or o
 from .agent import Agent, AgentBase
 from .agent_output import AgentOutputSchema, AgentOutputSchemaBase
 from .agent_tool import AgentToolStreamEvent
-from .context import AgentHookContext, RequestUsage, RunContextWrapper, Usage
+from .context import AgentHookContext, RequestUsage, RunContextWrapper, TContext, Usage
 from .exceptions import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
 from .guardrail import (GuardrailFunctionOutput, InputGuardrail, InputGuardrailResult,
                         OutputGuardrail, OutputGuardrailResult, input_guardrail, output_guardrail)
@@ -95,7 +95,7 @@ __all__ = [
     "Tool", "ToolContext", "ToolOutputFileContent", "ToolOutputImage", "ToolOutputImageDict",
     "ToolOutputText", "ToolOutputTextDict", "ToolsToFinalOutputFunction",
     "ToolsToFinalOutputResult", "default_tool_error_function", "input_guardrail",
-    "output_guardrail",
+    "output_guardrail", "TContext",
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",

@@ -358,3 +358,20 @@ def nest_handoff_history(handoff_input_data: HandoffInputData, *,
         if pending or not nested:
             nested += default_handoff_history_mapper(pending)
     return data.clone(input_history=tuple(nested), pre_handoff_items=(), input_items=())
+
+
+def get_conversation_history_wrappers() -> tuple[str, str]:
+    """The markers around a nested history summary (as ``agents.handoffs``)."""
+    return HISTORY_START, HISTORY_END
+
+
+def set_conversation_history_wrappers(*, start: str | None = None, end: str | None = None) -> None:
+    """Change the markers around nested history summaries (None leaves one unchanged)."""
+    global HISTORY_START, HISTORY_END
+    HISTORY_START = start if start is not None else HISTORY_START
+    HISTORY_END = end if end is not None else HISTORY_END
+
+
+def reset_conversation_history_wrappers() -> None:
+    global HISTORY_START, HISTORY_END
+    HISTORY_START, HISTORY_END = "<CONVERSATION HISTORY>", "</CONVERSATION HISTORY>"

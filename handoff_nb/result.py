@@ -76,3 +76,10 @@ class RunResult:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return bundle("result", self)  # drawn by handoff_nb.render (handoff_nb.views)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RunResultStreaming":  # agents.result.RunResultStreaming (in handoff_nb.streaming)
+        from .streaming import RunResultStreaming
+        return RunResultStreaming
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

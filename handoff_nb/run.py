@@ -57,6 +57,7 @@ from .incremental import RequestInput, tag_request
 from .lifecycle import RunHooks
 from .model_settings import ModelSettings
 from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_label, routes_below
+from .models.interface import CallModelData, ModelInputData  # noqa: F401 - agents.run's names
 from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
 from .guardrail import run_input_guardrails, run_output_guardrails

@@ -78,7 +78,8 @@ def _takes_context(fn: Callable[..., Any]) -> bool:
         hints = {}
     ann = hints.get(params[0].name, params[0].annotation)
     origin = getattr(ann, "__origin__", ann)
-    return origin is RunContextWrapper or (isinstance(ann, str) and ann.startswith("RunContextWrapper"))
+    return ((isinstance(origin, type) and issubclass(origin, RunContextWrapper))  # ToolContext too
+            or (isinstance(ann, str) and ann.startswith(("RunContextWrapper", "ToolContext"))))
 
 
 def function_tool(func: Callable[..., Any] | None = None, *, name_override: str | None = None,

@@ -437,3 +437,23 @@ def test_strict_schemas_accept_and_refuse_what_the_sdk_does(index):
             ensure_strict_json_schema(copy.deepcopy(case))
     else:
         assert ensure_strict_json_schema(copy.deepcopy(case)) == expected
+
+
+def test_function_schema_at_the_sdks_path():
+    from handoff_nb.function_schema import function_schema
+
+    def f(ctx: hn.ToolContext, a: int, b: str = "x") -> str:
+        """Repeat b.
+
+        Args:
+            a: how often
+        """
+        return b * a
+
+    s = function_schema(f)
+    assert (s.name, s.description, s.takes_context) == ("f", "Repeat b.", True)
+    assert s.params_json_schema["required"] == ["a", "b"] and not s.params_json_schema["additionalProperties"]
+    assert s.params_json_schema["properties"]["a"]["description"] == "how often"
+    assert s.to_call_args(s.params_pydantic_model(a=2)) == ([2, "x"], {})
+    tool = function_tool(f)  # a ToolContext first parameter is the context, not an argument
+    assert list(tool.params_json_schema["properties"]) == ["a", "b"]

@@ -15,7 +15,7 @@ from ..agent import Agent
 from ..handoffs import Handoff
 from ..render.dot import agent_graph
 
-__all__ = ["draw_graph", "draw_handoff_graph", "get_main_graph"]
+__all__ = ["draw_graph", "draw_handoff_graph", "get_all_edges", "get_all_nodes", "get_main_graph"]
 
 _HEADER = """
     digraph G {
@@ -165,3 +165,13 @@ def draw_handoff_graph(agent: Agent, filename: str | None = None, run: Any = Non
     if filename:
         graph.render(filename, format="png", cleanup=True)
     return graph
+
+
+def get_all_nodes(agent: Agent, parent: Agent | None = None, visited: set[str] | None = None) -> str:
+    """The node statements of the SDK's DOT for ``agent``'s graph."""
+    return _nodes(agent, _Ids(agent), parent, set())
+
+
+def get_all_edges(agent: Agent, parent: Agent | None = None, visited: set[str] | None = None) -> str:
+    """The edge statements of the SDK's DOT for ``agent``'s graph."""
+    return _edges(agent, _Ids(agent), parent, set())
