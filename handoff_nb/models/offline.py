@@ -553,6 +553,11 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
         info["stay"] = {"similarity": round(own_sim, 4), "text": own, "own_job": True}
         if own_sim > best["similarity"]:
             return stay("own job", f"staying is nearer: its own job ({own_sim:.3f}: {own[:60]}) than {won}")
+    if not received and not words_decide and lead < need:
+        return stay("nothing fits", f"nothing fits well enough: {won} leads the other routes by "
+                                    f"{lead:.3f} < {need:.3f} needed"
+                                    + (" (the instructions say not to hand off when nothing fits)"
+                                       if rules["strict"] else ""))
     # staying options the user wrote or the model brings
     if not small_talk_route and not words_decide:
         consider(chat - CHAT_MARGIN, "small talk (no request)")
@@ -566,11 +571,6 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
         if own_sim >= best["similarity"]:
             return stay("answer yourself", f"the instructions say to answer \"{what[:60]}\" yourself "
                                            f"({own_sim:.3f} vs {won})")
-    if not received and not words_decide and lead < need:
-        return stay("nothing fits", f"nothing fits well enough: {won} leads the other routes by "
-                                    f"{lead:.3f} < {need:.3f} needed"
-                                    + (" (the instructions say not to hand off when nothing fits)"
-                                       if rules["strict"] else ""))
     if margin < (CLOSE_CALL if rules["strict"] or rules["ask"] else CLOSE_CALL / 2):
         return stay("too close to call", f"margin {margin:.3f} — too close to call ({won}, {against})")
     info["decided_by"] = "words" if words_decide else "meaning"
