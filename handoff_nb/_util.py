@@ -214,3 +214,21 @@ def count_positional_params(fn: Any) -> int | None:
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
             n += 1
     return n
+
+
+def write_atomic(path: Any, text: str) -> Any:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``:
+    a failed write (disk full, Ctrl-C) leaves any earlier file as it was."""
+    import os
+    import pathlib
+    import tempfile
+    out = pathlib.Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+    return out

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._util import write_atomic
 from .errors import UserError
 
 STATE_DIR = pathlib.Path(".handoff_nb_cache") / "batches"
@@ -45,8 +46,6 @@ def build_requests(agent: Any, cases: Sequence[Any], model: Any, run_config: Any
                    path: str | pathlib.Path | None = None) -> tuple[pathlib.Path, list[str]]:
     """Write the batch input file (JSONL, one request per case, streamed to disk so 100k cases
     stay small in memory); returns its path and the custom ids."""
-    import tempfile
-
     from ._util import run_sync
     from .context import RunContextWrapper
     from .items import normalize_input
@@ -55,7 +54,6 @@ def build_requests(agent: Any, cases: Sequence[Any], model: Any, run_config: Any
     if path is None:
         STATE_DIR.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="submission-", suffix=".jsonl", dir=STATE_DIR)
-        import os
         os.close(fd)
         path = name
     out = pathlib.Path(path)
@@ -175,7 +173,7 @@ def _parse_output(raw: bytes, file_id: str, batch_id: str, out: dict[str, Any]) 
             out[cid] = value
     if damaged:
         warnings.warn("; ".join(damaged[:5]) + (f"; and {len(damaged) - 5} more" if len(damaged) > 5 else "")
-                      + f": the complete lines are kept and scored", UserWarning, stacklevel=3)
+                      + ": the complete lines are kept and scored", UserWarning, stacklevel=3)
 
 
 def _good(value: Any) -> bool:
@@ -192,15 +190,7 @@ def save_state(batch_id: str, cases: Sequence[Any], ids: list[str] | None = None
     ids = list(ids) if ids is not None else [f"case-{i}" for i in range(len(cases))]
     text = json.dumps({"batch_id": batch_id, "model": model_name, "ids": ids,
                        "messages": [c.message for c in cases]})
-    fd, tmp = tempfile.mkstemp(prefix=f".{batch_id}.", suffix=".tmp", dir=STATE_DIR)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)
 
 
 def load_state(batch_id: str) -> dict[str, Any]:

@@ -34,11 +34,9 @@ import datetime as _dt
 import decimal
 import enum
 import json
-import os
 import pathlib
 import re
 import sys
-import tempfile
 import uuid
 import warnings
 from typing import Any
@@ -46,6 +44,7 @@ from typing import Any
 from ._secrets import scrub, scrub_data
 from .agent_input import maybe_from_sdk
 from .context import Usage
+from ._util import write_atomic
 from .errors import UserError
 from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
                     ToolCallOutputItem)
@@ -400,17 +399,7 @@ def dumps(run: Any) -> str:
 
 def save(run: Any, path: Any) -> pathlib.Path:
     """Write atomically: a failed save (disk full, Ctrl-C) leaves any earlier file as it was."""
-    out = pathlib.Path(path)
-    text = dumps(run)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomic(path, dumps(run))
 
 
 # -- load ----------------------------------------------------------------------------------------

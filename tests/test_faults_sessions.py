@@ -5,6 +5,7 @@ or from a fault the issue lists, and failed before the fix it tests."""
 
 from __future__ import annotations
 
+import os
 import dataclasses
 import datetime as dt
 import enum
@@ -333,7 +334,7 @@ def test_save_is_atomic_a_failed_save_keeps_the_previous_file(tmp_path, monkeypa
 
     def broken(*a, **k):
         raise OSError("disk full")
-    monkeypatch.setattr(session.os, "replace", broken)
+    monkeypatch.setattr(os, "replace", broken)
     with pytest.raises(OSError):
         run.save(tmp_path / "good.json")
     assert (tmp_path / "good.json").read_text() == text
