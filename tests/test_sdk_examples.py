@@ -56,7 +56,7 @@ def _sdk_source(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
                         f"HANDOFF_NB_SDK_SRC to an unpacked copy): {proc.stderr[-300:]}")
     root = tmp_path_factory.mktemp("sdist")
     with tarfile.open(sdists[0]) as tar:
-        members = [m for m in tar.getmembers() if "/examples/" in m.name]
+        members = [m for m in tar.getmembers() if "/examples/" in m.name or "/tests/" in m.name]
         tar.extractall(root, members=members, filter="data")
     return next(root.glob("openai_agents-*"))
 
