@@ -23,6 +23,7 @@ that keeps every request it receives (ScriptedModel.calls) stores :func:`recorde
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Any
 
@@ -122,3 +123,25 @@ def recorded(request: ModelRequest) -> ModelRequest:
     state = {k: v for k, v in request.__dict__.items() if k != "input"}
     out.__dict__.update(state)
     return out
+
+
+class SharedSnapshots:
+    """Deep-copied snapshots of the inputs a recording model received, sharing their common
+    prefix: call k+1's input usually is call k's plus a few items, so each call adds only its new
+    items (copied) and keeps ``(log, n)`` -- n calls cost O(n) memory, not O(n^2). A call whose
+    input does not start with the last one's starts a new log (earlier references stay valid)."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self) -> None:
+        self._log: list[Any] = []
+
+    def record(self, items: Any) -> tuple[list[Any], int]:
+        items = list(items)
+        log = self._log
+        n = len(log)
+        if not (n <= len(items) and log == items[:n]):  # compared by value, in C
+            log = self._log = []
+            n = 0
+        log += copy.deepcopy(items[n:])
+        return log, len(log)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from .context import Usage
+from .incremental import SharedSnapshots
 from .fake_server import Answer, FakeOpenAIServer, garbage, reply, reset, status
 from .models.interface import ModelResponse
 from .models.sdk_model import ModelTracing
@@ -63,6 +64,20 @@ class ModelCall:
     conversation_id: str | None
     prompt: Any
     streamed: bool
+
+
+class _RecordedCall(ModelCall):
+    """A recorded call whose ``input`` (a list, as recorded) is read from the model's shared
+    snapshots on access (handoff_nb.incremental.SharedSnapshots)."""
+
+    @property  # type: ignore[override]
+    def input(self) -> Any:
+        log, n = self.__dict__["_ref"]
+        return log[:n]
+
+    @input.setter
+    def input(self, value: Any) -> None:
+        self.__dict__["_ref"] = (list(value), len(value))
 
 
 @dataclass
@@ -171,6 +186,7 @@ class ScriptedModel:
         self._emit_traces = emit_traces
         self._default_usage = copy.deepcopy(default_usage)
         self._calls: list[ModelCall] = []
+        self._snapshots = SharedSnapshots()  # recorded inputs, linear in memory (incremental.py)
 
     @property
     def calls(self) -> tuple[ModelCall, ...]:
@@ -218,9 +234,14 @@ class ScriptedModel:
         return replace(step, usage=copy.deepcopy(usage))
 
     def _record(self, streamed: bool, **kwargs: Any) -> ModelCall:
-        call = ModelCall(**{**kwargs, "input": copy.deepcopy(kwargs["input"]),
-                            "tools": list(kwargs["tools"]), "handoffs": list(kwargs["handoffs"])},
-                         streamed=streamed)
+        if type(kwargs["input"]) is list:  # a snapshot sharing the earlier calls' items
+            call: ModelCall = _RecordedCall(**{**kwargs, "input": (), "tools": list(kwargs["tools"]),
+                                               "handoffs": list(kwargs["handoffs"])}, streamed=streamed)
+            call.__dict__["_ref"] = self._snapshots.record(kwargs["input"])
+        else:
+            call = ModelCall(**{**kwargs, "input": copy.deepcopy(kwargs["input"]),
+                                "tools": list(kwargs["tools"]), "handoffs": list(kwargs["handoffs"])},
+                             streamed=streamed)
         self._calls.append(call)
         return call
 

@@ -162,3 +162,24 @@ def test_scripted_model_calls_are_linear_in_memory():
 
     small, big = held(300), held(900)
     assert big / small < 3.6, (small, big)  # linear: ~3x; a copy per call: ~9x
+
+
+def test_sdk_style_scripted_model_records_inputs_linearly():
+    from handoff_nb.testing import ScriptedModel as SDKScriptedModel
+    from handoff_nb.testing import function_call
+
+    def held(n: int) -> tuple[int, SDKScriptedModel]:
+        m = SDKScriptedModel([[function_call("ping", "{}", call_id=f"c{i}")] for i in range(n)])
+        tracemalloc.start()
+        _loop(n, m)
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        return size, m
+
+    (small, m), (big, _) = held(100), held(300)
+    assert big / small < 3.6, (small, big)  # linear: ~3x; a deep copy per call: ~9x
+    calls = m.calls
+    assert [len(c.input) for c in calls[:4]] == [1, 3, 5, 7]
+    assert calls[0].input == [{"role": "user", "content": "go"}] or calls[0].input[0]["content"] == "go"
+    assert calls[3].input[:5] == calls[2].input  # each call's snapshot, as it was sent
+    assert calls[-1].input[-1]["type"] == "function_call_output"
