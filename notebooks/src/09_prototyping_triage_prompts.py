@@ -117,6 +117,86 @@ for r in travel_report.results:
     print(f"{r.decision_kind:9} {'ok ' if r.correct else 'BAD'} {r.case.message[:60]!r} -> {r.final_agent}")
 
 # %% [markdown]
+# ## Two levels, and staying when nothing fits
+#
+# Seed 000's best practice for bigger systems is two-level triage: a front desk hands over to a
+# few mid-level desks, each with its own specialists. The offline model reads everything you
+# wrote about a route -- its handoff description, the triage lines that name it, the target's own
+# instructions and, for a desk, **the routes below it** (a desk is as good as what it leads to).
+# And it stays when nothing fits well enough, if the instructions say so.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+from handoff_nb import Agent, Runner
+
+def specialist(name, description, instructions):
+    return Agent(name=name, handoff_description=description, instructions=instructions)
+
+alarms = specialist("Alarms", "Sets, lists and deletes alarms and wake-up calls",
+                    "You manage the user's alarms: set new alarms and wake-up calls, say which alarms are set, and delete alarms.")
+calendar = specialist("Calendar", "The user's calendar: meetings, appointments and events",
+                      "You manage the user's calendar: add meetings and appointments, and tell the user what is planned on a day.")
+lights = specialist("Smart Home", "Controls the lights, plugs and robot vacuum in the home",
+                    "You switch lights on and off, dim them or change their colour, and start the robot vacuum cleaner.")
+takeaway = specialist("Takeaway", "Orders food for delivery and tracks the order",
+                      "You order takeaway food from local restaurants and tell the user the status of an order.")
+organizer = Agent(name="Organizer Desk", handoff_description="Keeps the user organised: alarms and calendar",
+                  instructions="You run the organizer desk. Pass each request to Alarms or Calendar.",
+                  handoffs=[alarms, calendar])
+home = Agent(name="Home and Errands Desk", handoff_description="The connected home and food orders",
+             instructions="You run the home and errands desk. Devices go to Smart Home, food orders to Takeaway.",
+             handoffs=[lights, takeaway])
+front = Agent(name="Home Assistant", handoffs=[organizer, home], instructions=(
+    "You are the front desk of a voice assistant for the home. Hand each request to the desk that covers it.\n"
+    "If none of the desks fits the request, answer it yourself and do not hand off."))
+
+for message in ["set an alarm for seven tomorrow morning", "dim the kitchen lights please",
+                "who wrote pride and prejudice"]:
+    result = Runner.run_sync(front, message)
+    print(f"{message!r}: {' > '.join(result.agent_path)}")
+    print("   why:", result.steps[0].why["reason"][:150])
+
+# %% [markdown]
+# The last message belongs to no desk: the front desk keeps it, and its **Why** says by how much
+# the best route fell short ("nothing fits well enough: ... leads the other routes by 0.0xx <
+# 0.031 needed"). Without the line "do not hand off" the model routes more eagerly; with a line
+# such as "answer opening hours yourself" it keeps those; when the two best routes are within
+# a hair of each other it says "margin 0.001 — too close to call" and stays (or asks, if the
+# instructions tell it to ask).
+#
+# ## Bring your own cases
+#
+# Write your messages in a CSV with two columns: `message` and `expected`. **`expected` is the
+# name of the agent the conversation should end with**; the triage agent's own name means
+# "it should stay" (the message belongs to no specialist).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import pathlib
+from handoff_nb.eval import evaluate_routing
+
+pathlib.Path("my_cases.csv").write_text(
+    "message,expected\n"
+    "set an alarm for 7 am,Alarms\n"
+    "cancel my wake up call,Alarms\n"
+    "what meetings do I have on friday,Calendar\n"
+    "put lunch with sam in my calendar,Calendar\n"
+    "turn off the bedroom lights,Smart Home\n"
+    "start the vacuum,Smart Home\n"
+    "order a large pepperoni pizza,Takeaway\n"
+    "where is my food order,Takeaway\n"
+    "what is the capital of peru,Home Assistant\n"
+    "how many ounces in a pound,Home Assistant\n", encoding="utf-8")
+mine = evaluate_routing(front, "my_cases.csv", name="my cases")
+print(mine.summary())
+print("by decision kind:", mine.kinds_summary())
+for a in mine.abstentions:
+    print(f"  stayed ({'right' if a['correct'] else 'wrong'}): {a['message']!r} — {a['reason'][:110]}")
+
+# %%
+mine
+
+# %% [markdown]
 # ## Trials, confidence and cost
 #
 # A real model does not answer the same way every time. Measure with `trials=n`: each case runs
