@@ -211,3 +211,52 @@ def test_the_deliberate_difference_is_the_only_one_and_it_is_real(runs):
     assert ours[1] != theirs[1] and _deliberate(ours[1]) == theirs[1]
     assistant = next(m for m in ours[1]["messages"] if m["role"] == "assistant")
     assert assistant["content"] == "" and assistant["tool_calls"][0]["function"]["name"] == "transfer_to_billing_agent"
+
+
+def _full_responses_stream(text: str) -> list[dict]:
+    """A text answer streamed with every event OpenAI's Responses API sends for it."""
+    msg = {"type": "message", "id": "msg_9", "status": "in_progress", "role": "assistant", "content": []}
+    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    done_part = {**part, "text": text}
+    done_msg = {**msg, "status": "completed", "content": [done_part]}
+    response = {"id": "resp_9", "object": "response", "created_at": 0, "model": "m", "status": "in_progress",
+                "output": [], "parallel_tool_calls": True, "tool_choice": "auto", "tools": []}
+    usage = {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7,
+             "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}}
+    events = [("response.created", {"response": response}), ("response.in_progress", {"response": response}),
+              ("response.output_item.added", {"output_index": 0, "item": msg}),
+              ("response.content_part.added", {"item_id": "msg_9", "output_index": 0, "content_index": 0, "part": part})]
+    for word in text.split(" "):
+        events.append(("response.output_text.delta", {"item_id": "msg_9", "output_index": 0, "content_index": 0,
+                                                      "delta": word + " ", "logprobs": []}))
+    events += [("response.output_text.done", {"item_id": "msg_9", "output_index": 0, "content_index": 0,
+                                              "text": text, "logprobs": []}),
+               ("response.content_part.done", {"item_id": "msg_9", "output_index": 0, "content_index": 0, "part": done_part}),
+               ("response.output_item.done", {"output_index": 0, "item": done_msg}),
+               ("response.completed", {"response": {**response, "status": "completed", "output": [done_msg], "usage": usage}})]
+    return [{"type": kind, "sequence_number": i, **fields} for i, (kind, fields) in enumerate(events)]
+
+
+def test_a_full_responses_stream_passes_through_typed_as_the_sdk_yields_it():
+    from openai.types.responses import ResponseInProgressEvent, ResponseTextDoneEvent
+    from handoff_nb.testing import Answer
+    sse = "".join(f"data: {json.dumps(e)}\n\n" for e in _full_responses_stream("Refund on its way."))
+    answer = Answer(200, raw=sse.encode(), content_type="text/event-stream")
+    got = {}
+    for lib in (agents, handoff_nb):
+        with FakeOpenAIServer([answer]) as srv:
+            model = _sdk_model("responses", srv) if lib is agents else _our_model("responses", srv)
+            cfg = (agents.RunConfig(model=model, tracing_disabled=True) if lib is agents
+                   else RunConfig(model=model, handoff_instructions=False))
+
+            async def main():
+                rs = lib.Runner.run_streamed(lib.Agent(name="A"), "hi", run_config=cfg)
+                return [e async for e in rs.stream_events()], rs
+            events, rs = asyncio.run(main())
+            got[lib.__name__] = ([_event_type(e) for e in events], rs.final_output,
+                                 [e.data for e in events if e.type == "raw_response_event"])
+    assert got["handoff_nb"][:2] == got["agents"][:2]
+    raw = got["handoff_nb"][2]
+    assert len(raw) == 12 and any(isinstance(d, ResponseInProgressEvent) for d in raw)
+    assert any(isinstance(d, ResponseTextDoneEvent) and d.text == "Refund on its way." for d in raw)
+    assert raw[-1].response.usage.total_tokens == 7 and raw[-1].response.id == "resp_9"
