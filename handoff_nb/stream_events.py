@@ -3,10 +3,14 @@
 ``Runner.run_streamed(...).stream_events()`` yields, in the SDK's order:
 
 * :class:`AgentUpdatedStreamEvent` when the run starts and after every handoff;
-* :class:`RawResponsesStreamEvent` while the model answers: ``data`` is an openai
-  ``ResponseTextDeltaEvent`` per text chunk, ``ResponseFunctionCallArgumentsDeltaEvent`` per
-  tool-argument chunk and ``ResponseContentPartDoneEvent`` when the text is complete (plain
-  objects with the same attributes when ``openai`` is not installed);
+* :class:`RawResponsesStreamEvent` while the model answers: ``data`` is a Responses stream event
+  -- for the Responses API the server's own (typed openai objects), otherwise the SDK's
+  synthesized set in its order (``response.created``, ``response.output_item.added``,
+  ``response.content_part.added``, ``response.output_text.delta`` /
+  ``response.function_call_arguments.delta``, ``response.content_part.done``,
+  ``response.output_item.done``, ``response.completed`` with output, usage and id; see
+  :mod:`handoff_nb.stream_synthesis`: openai objects once ``openai`` is imported, stand-ins with
+  the same attributes before);
 * :class:`RunItemStreamEvent` for each item of a finished turn: ``message_output_created``,
   ``tool_called``, ``tool_output``, ``handoff_requested``, ``handoff_occured`` (sic, as the SDK).
 
