@@ -563,7 +563,7 @@ def test_from_sdk_converts_a_400_agent_ring():
 def test_from_sdk_failure_leaves_no_half_converted_graph():
     agents = pytest.importorskip("agents")
     from handoff_nb.sdk import from_sdk
-    a, b = agents.Agent(name="A"), agents.Agent(name="B", output_type=int)
+    a, b = agents.Agent(name="A"), agents.Agent(name="B", mcp_servers=[object()])  # not convertible
     a.handoffs = [b]
     for _ in range(2):
         with pytest.raises(UserError, match="'B'"):
