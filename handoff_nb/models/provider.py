@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from ..views import bundle
 from ..errors import UserError
 from .interface import Model
 
@@ -100,12 +101,8 @@ def show_info(text: str) -> None:
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
     if shell is not None and type(shell).__name__ in ("ZMQInteractiveShell", "Interpreter"):  # + Pyodide
-        import html
-
         from IPython.display import display
-        display({"text/plain": f"ℹ {text}",
-                 "text/html": f'<div style="color:#475569;font-size:12px;padding:2px 0">ℹ {html.escape(text)}</div>'},
-                raw=True)
+        display(bundle("notice", text), raw=True)  # drawn by handoff_nb.render.mime
         return
     print(text, file=sys.stderr)
 

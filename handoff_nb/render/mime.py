@@ -3,6 +3,7 @@ helps. A missing ``dot`` shows the DOT source and an install hint instead of rai
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 from .dot import graph_dot, graph_model
@@ -96,8 +97,15 @@ def result_bundle(result: RunResult) -> dict[str, str]:
             "text/html": wrap(totals + graph_html(result.starting_agent, result) + transcript_html(result, timing=False))}
 
 
+def notice_bundle(text: str) -> dict[str, str]:
+    """A one-line notice (handoff_nb.models.provider.show_info in a kernel)."""
+    return {"text/plain": f"ℹ {text}",
+            "text/html": f'<div style="color:#475569;font-size:12px;padding:2px 0">ℹ {html.escape(text)}</div>'}
+
+
 def register_views() -> None:
     """Make these the views of the core values (handoff_nb.views; the package calls this)."""
     for kind, draw in (("agent", agent_bundle), ("handoff", handoff_bundle), ("step", step_bundle),
-                       ("run", run_bundle), ("result", result_bundle)):
+                       ("run", run_bundle), ("result", result_bundle),
+                       ("notice", notice_bundle)):
         register(kind, draw)
