@@ -306,3 +306,28 @@ def test_saved_cache_round_trips(tmp_path):
     del semantic._cache[key]
     assert semantic.load_cache(str(tmp_path / "cache.npz")) == n
     assert (semantic._cache[key] == v).all()
+
+
+def test_a_step_during_a_background_load_waits_for_the_engine(monkeypatch):
+    import threading
+    import time
+    gate = threading.Event()
+    real = semantic._default_engine
+
+    def slow():
+        gate.wait(5)
+        return real()
+    monkeypatch.setattr(semantic, "_embedder", None)
+    monkeypatch.setattr(semantic, "_loaded", False)
+    monkeypatch.setattr(semantic, "_default_engine", slow)
+    loader = threading.Thread(target=semantic.warm)
+    loader.start()
+    time.sleep(0.2)  # the loader holds the lock now
+    got = []
+    t = threading.Thread(target=lambda: got.append(semantic.get_embedder()))
+    t.start()
+    time.sleep(0.2)
+    gate.set()
+    loader.join(10)
+    t.join(10)
+    assert got and got[0] is not None and got[0] is semantic._embedder

@@ -149,8 +149,9 @@ def _engine_installed() -> bool:
 def get_embedder() -> Embedder | None:
     """The configured engine, loading the default one on first use; None when there is none."""
     global _embedder, _loaded
-    if _loaded:
-        return _embedder
+    emb = _embedder
+    if emb is not None:  # lock-free once loaded; while another thread loads, wait on the lock
+        return emb
     with _lock:
         if _embedder is None and not _loaded:
             _loaded = True
