@@ -457,3 +457,46 @@ def test_function_schema_at_the_sdks_path():
     assert s.to_call_args(s.params_pydantic_model(a=2)) == ([2, "x"], {})
     tool = function_tool(f)  # a ToolContext first parameter is the context, not an argument
     assert list(tool.params_json_schema["properties"]) == ["a", "b"]
+
+
+def test_output_type_reaches_the_wire_as_the_sdk_sends_it():
+    from handoff_nb.models.openai_chat import OpenAIChatModel
+    from handoff_nb.models.openai_responses import OpenAIResponsesModel
+    from handoff_nb.testing import FakeOpenAIServer, reply
+    for cls in (OpenAIChatModel, OpenAIResponsesModel):
+        with FakeOpenAIServer([reply('{"score": "pass", "ok": true}')]) as srv:
+            model = cls("m", base_url=srv.base_url, api_key="sk-test", max_retries=0)
+            r = Runner.run_sync(Agent(name="Judge", output_type=Verdict), "judge",
+                                run_config=RunConfig(model=model))
+            body = srv.requests[0]
+        assert r.final_output == Verdict(score="pass", ok=True)
+        schema = {"name": "final_output", "strict": True}
+        if cls is OpenAIChatModel:
+            got = body["response_format"]
+            assert got["type"] == "json_schema" and {k: got["json_schema"][k] for k in schema} == schema
+            assert got["json_schema"]["schema"]["required"] == ["score", "ok"]
+        else:
+            got = body["text"]["format"]
+            assert got["type"] == "json_schema" and {k: got[k] for k in schema} == schema
+
+
+def test_output_type_request_matches_the_sdks():
+    agents = pytest.importorskip("agents")
+    from openai import AsyncOpenAI
+
+    from handoff_nb.models.openai_chat import OpenAIChatModel
+    from handoff_nb.testing import FakeOpenAIServer, reply
+    agents.set_tracing_disabled(True)
+    bodies = []
+    for ours in (False, True):
+        with FakeOpenAIServer([reply('{"score": "pass", "ok": true}')]) as srv:
+            if ours:
+                Runner.run_sync(Agent(name="Judge", output_type=Verdict), "judge", run_config=RunConfig(
+                    model=OpenAIChatModel("m", base_url=srv.base_url, api_key="sk-test", max_retries=0),
+                    handoff_instructions=False))
+            else:
+                model = agents.OpenAIChatCompletionsModel("m", openai_client=AsyncOpenAI(
+                    base_url=srv.base_url, api_key="sk-test", max_retries=0))
+                asyncio.run(agents.Runner.run(agents.Agent(name="Judge", output_type=Verdict, model=model), "judge"))
+            bodies.append(srv.requests[0])
+    assert bodies[1]["response_format"] == bodies[0]["response_format"]

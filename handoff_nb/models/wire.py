@@ -28,6 +28,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..agent_output import response_format, text_format
 from ..errors import UserError
 from ..model_settings import plain
 
@@ -89,6 +90,8 @@ def chat_body(request: ModelRequest, model: str, *, official: bool = False, stre
             body[key] = plain(getattr(s, key))
     if s.seed is not None:
         body["seed"] = s.seed
+    if request.output_schema is not None:  # Agent(output_type=...): JSON in the schema, as the SDK asks
+        body["response_format"] = response_format(request.output_schema)
     _merge_extra_args(body, s.extra_args, "chat.completions.create()")
     if s.extra_body and merge_extra_body:
         body.update(s.extra_body)
@@ -260,8 +263,11 @@ def responses_body(request: ModelRequest, model: str, *, stream: bool = False,
         body["parallel_tool_calls"] = s.parallel_tool_calls
     if stream:
         body["stream"] = True
+    text = text_format(request.output_schema) if request.output_schema is not None else None
     if s.verbosity is not None:
-        body["text"] = {"verbosity": s.verbosity}
+        text = {**(text or {}), "verbosity": s.verbosity}
+    if text is not None:
+        body["text"] = text
     for key in ("store", "prompt_cache_retention", "prompt_cache_options", "reasoning",
                 "metadata", "context_management"):
         if getattr(s, key) is not None:
