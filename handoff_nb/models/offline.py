@@ -303,12 +303,32 @@ class OfflineModel:
         own_stems = set(content_stems(_prep(own)))
         own_concepts = {c for s in own_stems for c in _concepts(s)}
         n = max(1, len(routes))
+        # boilerplate shared by every target's prompt ("always verify the customer's identity")
+        # is no route text: only what tells the targets apart is
+        prompt_df: dict[str, int] = {}
+        for r in routes:
+            for s, (_w, src) in r.terms.items():
+                if src in ("instructions", "below"):
+                    prompt_df[s] = prompt_df.get(s, 0) + 1
+        boiler = {s for s, k in prompt_df.items() if n >= 2 and k >= n}
+        terms_of = [{s: v for s, v in r.terms.items()
+                     if not (v[1] in ("instructions", "below") and s in boiler)} for r in routes]
         df: dict[str, int] = {}
         cdf: dict[str, int] = {}
-        for r in routes:
-            for s in r.terms:
+        concepts_of, csrc_of = [], []
+        for terms in terms_of:
+            for s in terms:
                 df[s] = df.get(s, 0) + 1
-            for c in r.concepts:
+            conc: dict[str, tuple[float, str]] = {}
+            for s, (w, src) in terms.items():
+                if src in ("instructions", "below"):
+                    continue  # concept groups are read in what the router was told only
+                for c in _concepts(s):
+                    if c not in conc or conc[c][0] < w:
+                        conc[c] = (w, src)
+            concepts_of.append({c: w for c, (w, _s) in conc.items()})
+            csrc_of.append({c: src for c, (_w, src) in conc.items()})
+            for c in conc:
                 cdf[c] = cdf.get(c, 0) + 1
         def idf(count: int) -> float:
             # a word every route has tells them apart not at all ("transfer_to", "agent", "help")
@@ -316,13 +336,12 @@ class OfflineModel:
 
         out = []
         for order, r in enumerate(routes):
-            concepts = r.concepts
-            csrc = r.concept_sources if concepts else {}
+            terms, concepts, csrc = terms_of[order], concepts_of[order], csrc_of[order]
             total, matched, described = 0.0, [], False
             for s in msg:
                 best, label, src = 0.0, "", ""
-                if s in r.terms:
-                    w, src = r.terms[s]
+                if s in terms:
+                    w, src = terms[s]
                     best = w * idf(df[s]) * (SELF_DISCOUNT if s in own_stems else 1)
                     label = f"{shown.get(s, s)} ({src})"
                 for c in _concepts(s):
