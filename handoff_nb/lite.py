@@ -36,3 +36,47 @@ def needs_local_python(what: str, *, browser: bool | None = None) -> bool:
 
 def _skip(lines: list[str]) -> list[str]:
     return [SKIPPED, f"print({SKIPPED.strip()[2:]!r})\n"]
+
+
+def lesson_files(*paths: str, browser: bool | None = None) -> str | None:
+    """Make the lesson's data files (e.g. ``cassettes/x.jsonl``, relative to the notebook) readable
+    in the browser. On a first visit the kernel can list the site's files but not read them yet
+    (JupyterLite's drive needs its service worker, which controls the page only after a reload),
+    so they are fetched from the site itself (same origin, synchronous XHR in the kernel's worker)
+    into a scratch folder that becomes the working directory. Returns that folder, or None
+    outside the browser / when every file is readable already."""
+    import os
+    if not (IN_BROWSER if browser is None else browser):
+        return None
+    unreadable = []
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                f.read(1)
+        except OSError:
+            unreadable.append(p)
+    if not unreadable:
+        return None
+    import js  # type: ignore[import-not-found]
+    here = os.getcwd()
+    contents = here[len("/drive"):].strip("/") if here.startswith("/drive") else ""
+    href = str(js.location.href)
+    root = href.rsplit("/", 1)[0]
+    for marker in ("/extensions/", "/build/", "/lab/"):  # where the kernel's worker script lives
+        if marker in href:
+            root = href.split(marker)[0]
+            break
+    scratch = "/tmp/handoff_nb_lesson"
+    for p in paths:
+        url = f"{root}/files/{contents + '/' if contents else ''}{p}"
+        xhr = js.XMLHttpRequest.new()
+        xhr.open("GET", url, False)
+        xhr.send()
+        if xhr.status != 200:
+            raise FileNotFoundError(f"{p}: the site answered {xhr.status} for {url}")
+        target = os.path.join(scratch, p)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(str(xhr.responseText))
+    os.chdir(scratch)
+    return scratch

@@ -93,6 +93,19 @@ def _run_all(page, timeout_s=420):
     cells after it never get an execution count): the error is then reported by _problems."""
     t = time.perf_counter()
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    try:
+        _wait_run_all(page, timeout_s)
+    except playwright.Error:
+        running = page.evaluate(
+            "() => { const c = window.jupyterapp.shell.currentWidget.content.widgets.find("
+            "c => c.model.type === 'code' && c.promptNode && c.promptNode.innerText.includes('*'));"
+            " if (c) c.node.scrollIntoView(); return c ? c.model.sharedModel.getSource().slice(0, 300) : null; }")
+        page.screenshot(path=str(ARTIFACTS / "lite_failed.png"), full_page=False)
+        raise AssertionError(f"Run All did not finish in {timeout_s} s; still running: {running!r}") from None
+    return time.perf_counter() - t
+
+
+def _wait_run_all(page, timeout_s):
     page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget;"
         " const cells = w.content.widgets.filter(c => c.model.type === 'code');"
@@ -100,7 +113,6 @@ def _run_all(page, timeout_s=420):
         " const failed = [...w.content.node.querySelectorAll('.jp-OutputArea-output')].some(e => e.innerText.includes('Traceback'));"
         " return cells.length && (ran || failed) && w.sessionContext.kernelDisplayStatus === 'idle'; }",
         timeout=timeout_s * 1000, polling=500)
-    return time.perf_counter() - t
 
 
 def _unexecuted(page):
@@ -194,6 +206,10 @@ def _drive_stepper(page, notebook):
     _click(out, "What changed")
     compare = out.locator("text=original").first
     compare.wait_for(timeout=60000)
+    _click(out, "Run until")  # to the next handoff, or the end of the turn
+    _wait_text(page, out, "Stopped:")
+    _click(out, "Export HTML")
+    _wait_text(page, out, "Exported this turn to")
     page.screenshot(path=str(ARTIFACTS / f"lite_{notebook[:2]}_stepper.png"), full_page=False)
 
 

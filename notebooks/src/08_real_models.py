@@ -28,6 +28,8 @@ if "google.colab" in sys.modules:
     # !apt-get -qq install -y graphviz > /dev/null
 elif sys.platform == "emscripten":  # JupyterLite: from the site's own wheels, no network
     # %pip install -q handoff_nb[widgets,openai]
+    from handoff_nb.lite import lesson_files  # the cassettes below, readable on a first visit too
+    lesson_files("cassettes/triage_escalation.jsonl")
 
 # %%
 # NBVAL_CHECK_OUTPUT
