@@ -135,6 +135,10 @@ def main() -> None:
             "appName": "handoff_nb course",
             "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {
                 "disablePyPIFallback": True}}}}, indent=1))
+    # every cell of a lesson stays rendered (JupyterLab's default windowing detaches cells out of
+    # view: widgets re-render on scrolling back, and a page search misses them)
+    (lite_dir / "overrides.json").write_text(json.dumps({
+        "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}, indent=1))
     contents = CACHE / "contents"
     shutil.rmtree(contents, ignore_errors=True)
     (contents / "notebooks").mkdir(parents=True)
