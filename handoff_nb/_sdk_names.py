@@ -8,9 +8,6 @@ from typing import Any
 from .not_mirrored import stand_in, stand_in_function
 
 _CLASSES = {
-    "RunState": "RunState (human-in-the-loop approvals and resumable runs)",
-    "ToolApprovalItem": "tool approvals (human-in-the-loop)",
-    "ToolErrorFormatterArgs": "tool error formatters (human-in-the-loop rejections)",
     "ModelRetrySettings": "model retry settings (ModelSettings.retry)",
     "RetryDecision": "model retry policies",
     "ResponsesWebSocketSession": "Responses API websocket sessions",
@@ -39,6 +36,9 @@ _made: dict[str, Any] = {}
 def lookup(name: str) -> Any:
     if name in _made:
         return _made[name]
+    if name in ("RunState", "ToolApprovalItem", "ToolErrorFormatterArgs"):  # mirrored (handoff_nb.approvals)
+        from . import approvals
+        return getattr(approvals, name)
     if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails), imported on first use
         from . import tool_guardrails
         return getattr(tool_guardrails, name)

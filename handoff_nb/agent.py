@@ -119,6 +119,10 @@ class Agent(Generic[TContext]):
     async def get_enabled_handoffs(self, ctx: RunContextWrapper[Any]) -> list[Handoff[Any]]:
         return [h for h in self.handoff_objects() if await h.enabled(ctx, self)]
 
+    async def get_all_tools(self, ctx: RunContextWrapper[Any]) -> list[FunctionTool]:
+        """The tools the model is shown now (as the SDK's; only function tools here)."""
+        return await self.get_enabled_tools(ctx)
+
     async def get_enabled_tools(self, ctx: RunContextWrapper[Any]) -> list[FunctionTool]:
         out = []
         for t in self.tools:

@@ -59,9 +59,6 @@ def agent_as_tool(agent: Any, tool_name: str | None, tool_description: str | Non
                   include_input_schema: bool = False, needs_approval: Any = False,
                   **unsupported: Any) -> FunctionTool:
     from .handoffs import transform_string_function_style
-    if needs_approval:
-        from .not_mirrored import not_mirrored
-        raise not_mirrored("as_tool(needs_approval=...) (human-in-the-loop approvals)")
     for key, value in unsupported.items():
         if value is not None and key not in ("on_stream_max_pending_events",):
             from .not_mirrored import not_mirrored
@@ -110,5 +107,7 @@ def agent_as_tool(agent: Any, tool_name: str | None, tool_description: str | Non
                 raise
             return failure_error_function(ctx, e)
 
-    return FunctionTool(name=name, description=tool_description or "", params_json_schema=schema,
+    tool = FunctionTool(name=name, description=tool_description or "", params_json_schema=schema,
                         on_invoke_tool=invoke, strict_json_schema=True, is_enabled=is_enabled)
+    tool.needs_approval = needs_approval  # type: ignore[attr-defined]  # handoff_nb.approvals
+    return tool

@@ -35,6 +35,11 @@ class RunResult:
     input_guardrail_results: list[Any] = field(default_factory=list)
     output_guardrail_results: list[Any] = field(default_factory=list)
 
+    @property
+    def interruptions(self) -> list[Any]:
+        """Tool calls waiting for approval: none in a finished run (handoff_nb.approvals)."""
+        return []
+
     def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
         """The final output, typed as ``cls`` (as in the SDK: checked only on request)."""
         if raise_if_incorrect_type and not isinstance(self.final_output, cls):

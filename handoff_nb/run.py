@@ -60,6 +60,7 @@ from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_la
 from .models.interface import CallModelData, ModelInputData  # noqa: F401 - agents.run's names
 from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
+from .approvals import RunState, decide, rejected, rejection_output, resume, run_until_interrupted
 from .guardrail import run_input_guardrails, run_output_guardrails
 from .tool_context import ToolContext
 from .tool_guardrails import invoke_guarded
@@ -116,6 +117,9 @@ class RunConfig:
     output_guardrails: list[Any] | None = None
     """As in the SDK: output guardrails for every run with this config."""
     tool_name_collision_policy: Literal["warn", "error"] = "warn"
+    tool_error_formatter: Any = None
+    """As in the SDK: ``(ToolErrorFormatterArgs) -> str | None`` words the tool output of a rejected
+    approval (handoff_nb.approvals)."""
     """As in the SDK: two tools/handoffs under one name log a warning and the last is kept
     ("warn"), or raise UserError ("error"). See handoff_nb.tool_names."""
 
@@ -683,6 +687,7 @@ class Run:
 
         # 4. function tools, then errors the model should see
         results: list[FunctionToolResult] = []
+        decisions = await decide(self, agent, ctx, tool_calls, tool_by_name, response)  # approvals
         for call in tool_calls:
             tool = tool_by_name[call["name"]]
             arguments = call.get("arguments") or "{}"
@@ -690,7 +695,9 @@ class Run:
             await hooks.on_tool_start(tool_ctx, agent, tool)
             if agent.hooks:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
-            value = await invoke_guarded(tool, tool_ctx, arguments, agent)  # tool guardrails
+            decision = decisions.get(call["call_id"])
+            value = (await rejection_output(self, tool, call, decision) if rejected(decision)
+                     else await invoke_guarded(tool, tool_ctx, arguments, agent))  # tool guardrails
             text = tool_output_text(value)
             items.append(ToolCallOutputItem(agent, function_call_output(call["call_id"], text),
                                             output=value))
@@ -1003,8 +1010,11 @@ class Runner:
             from .conversation import run_with_options
             return await run_with_options(cls, starting_agent, input, options, context=context,
                                           max_turns=max_turns, hooks=hooks, run_config=run_config)
-        return await cls.start(starting_agent, input, context=context, max_turns=max_turns,
-                               hooks=hooks, run_config=run_config).arun()
+        if isinstance(input, RunState):  # approvals given: go on from the paused turn
+            return await resume(input)
+        return await run_until_interrupted(cls.start(starting_agent, input, context=context,
+                                                     max_turns=max_turns, hooks=hooks,
+                                                     run_config=run_config))
 
     @classmethod
     def run_streamed(cls, starting_agent: Agent, input: str | list[TResponseInputItem], *,

@@ -263,6 +263,11 @@ class RunResultStreaming:
         return self.run.context_wrapper
 
     @property
+    def interruptions(self) -> list[Any]:
+        """Tool calls waiting for approval (streamed runs with approvals: the SDK engine)."""
+        return []
+
+    @property
     def last_response_id(self) -> str | None:
         return self.run.raw_responses[-1].response_id if self.run.raw_responses else None
 

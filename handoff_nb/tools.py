@@ -97,10 +97,6 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
 
     def build(fn: Callable[..., Any]) -> FunctionTool:
         from pydantic import ConfigDict, Field, ValidationError, create_model
-        if needs_approval:  # human-in-the-loop approvals: the SDK engine runs them
-            from .not_mirrored import not_mirrored
-            raise not_mirrored(f"function_tool(needs_approval=...) on {getattr(fn, '__name__', fn)!r} "
-                               "(human-in-the-loop approvals)")
         if not callable(fn):
             raise UserError(f"function_tool needs a function, got {fn!r}")
         takes_ctx = _takes_context(fn)
@@ -139,9 +135,11 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                     raise
                 return failure_error_function(ctx, e)
 
-        return FunctionTool(name=tool_name, description=description_override or _doc_summary(fn),
+        tool = FunctionTool(name=tool_name, description=description_override or _doc_summary(fn),
                             params_json_schema=schema, on_invoke_tool=invoke,
                             strict_json_schema=strict_mode, is_enabled=is_enabled)
+        tool.needs_approval = needs_approval  # type: ignore[attr-defined]  # handoff_nb.approvals
+        return tool
 
     if func is not None:
         return build(func)

@@ -50,18 +50,58 @@ def test_names_the_sdk_examples_import():
 
 
 def test_what_is_not_mirrored_imports_and_names_the_sdk_engine():
-    from handoff_nb import ModelRetrySettings, RunState
+    from handoff_nb import ModelRetrySettings, ResponsesWebSocketSession
     with pytest.raises(UserError, match="SDK engine"):
-        RunState()
+        ResponsesWebSocketSession()
     with pytest.raises(UserError, match="retry"):
         ModelRetrySettings(max_retries=2)
-    with pytest.raises(UserError, match="needs_approval"):
-        @function_tool(needs_approval=True)
-        def f() -> str:
-            """F."""
-            return ""
     with pytest.raises(AttributeError):
         hn.NoSuchName  # noqa: B018
+
+
+def test_tool_approvals_pause_the_run_and_go_on_from_the_same_response():
+    ran = []
+
+    @function_tool(needs_approval=True)
+    def refund(order: str) -> str:
+        """Refund an order."""
+        ran.append(order)
+        return f"refunded {order}"
+
+    a = Agent(name="A", tools=[refund])
+    m = ScriptedModel([[function_call("refund", {"order": "A1"}, call_id="r1")], [assistant_message("done")]])
+    cfg = RunConfig(model=m)
+    result = asyncio.run(Runner.run(a, "refund A1", run_config=cfg))
+    assert [i.name for i in result.interruptions] == ["refund"] and result.final_output is None
+    assert ran == [] and m.remaining_steps == 1
+    state = result.to_state()
+    state = asyncio.run(hn.RunState.from_json(a, state.to_json()))  # in this process
+    state.approve(result.interruptions[0])
+    final = asyncio.run(Runner.run(a, state))
+    assert final.final_output == "done" and ran == ["A1"] and len(m.calls) == 2  # no second call for the turn
+    assert final.interruptions == [] and not final.steps[0].edited
+
+    # rejected: the model is told, in the rejection's words or the formatter's
+    for reject, expected in [({"rejection_message": "not today"}, "not today"), ({}, "formatted: refund")]:
+        m = ScriptedModel([[function_call("refund", {"order": "B2"}, call_id="r2")], [assistant_message("ok")]])
+        cfg = RunConfig(model=m, tool_error_formatter=lambda args: f"formatted: {args.tool_name}")
+        paused = asyncio.run(Runner.run(a, "refund B2", run_config=cfg))
+        state = paused.to_state()
+        state.reject(paused.interruptions[0], **reject)
+        asyncio.run(Runner.run(a, state))
+        assert m.calls[1].input[-1]["output"] == expected and ran == ["A1"]
+
+    asked = []
+
+    def only_big(ctx, params, call_id):
+        asked.append(call_id)
+        return params["order"].startswith("BIG")
+
+    small = Agent(name="S", tools=[function_tool(refund.on_invoke_tool and (lambda order: f"ok {order}"),
+                                                 name_override="refund", needs_approval=only_big)])
+    r = Runner.run_sync(small, "x", run_config=_cfg([function_call("refund", {"order": "A"}, call_id="c")],
+                                                    [assistant_message("fine")]))
+    assert r.final_output == "fine" and asked == ["c"]
 
 
 # -- the SDK's Model interface and ScriptedModel ---------------------------------------------------
