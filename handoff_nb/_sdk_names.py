@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import approvals
 from .not_mirrored import stand_in, stand_in_function
 
 _CLASSES = {
@@ -37,7 +38,6 @@ def lookup(name: str) -> Any:
     if name in _made:
         return _made[name]
     if name in ("RunState", "ToolApprovalItem", "ToolErrorFormatterArgs"):  # mirrored (handoff_nb.approvals)
-        from . import approvals
         return getattr(approvals, name)
     if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails), imported on first use
         from . import tool_guardrails
