@@ -1,6 +1,6 @@
 """What handoff_nb's own runner does not mirror, and the error that says where to run it.
 
-SDK names that exist only so ported code imports (``RunState``, ``ModelRetrySettings``,
+SDK names that exist only so ported code imports (``ModelRetrySettings``, ``ResponsesWebSocketSession``,
 ``HostedMCPTool`` ...) are stand-ins built by :func:`stand_in`: using one raises
 :class:`~handoff_nb.errors.UserError` naming the SDK engine as the way to run it.
 """
