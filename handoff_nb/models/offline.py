@@ -74,8 +74,10 @@ def _prep(text: str) -> str:
     return text
 
 
-def _concepts(s: str) -> set[str]:
-    return EXTRA_CONCEPTS.get(s) or CONCEPT_OF.get(s, set())
+def _concepts(s: str) -> tuple[str, ...]:
+    """The concept groups of a stem, in sorted order: every loop over them (ties, why texts) is
+    the same in every process, whatever its hash seed."""
+    return tuple(sorted(EXTRA_CONCEPTS.get(s) or CONCEPT_OF.get(s, ())))
 
 
 @dataclass
@@ -344,7 +346,7 @@ class OfflineModel:
                     w, src = terms[s]
                     best = w * idf(df[s]) * (SELF_DISCOUNT if s in own_stems else 1)
                     label = f"{shown.get(s, s)} ({src})"
-                for c in _concepts(s):
+                for c in sorted(_concepts(s)):
                     if c in concepts:
                         v = (CONCEPT_FACTOR * concepts[c] * idf(cdf[c])
                              * (SELF_DISCOUNT if c in own_concepts else 1))
