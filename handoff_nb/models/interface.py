@@ -158,11 +158,6 @@ def model_label(model: Any) -> str:
     return str(getattr(model, "model", None) or getattr(model, "name", None) or type(model).__name__)
 
 
-def _output_text(output: Any) -> str:
-    """A tool output as the string both OpenAI APIs expect."""
-    return output if isinstance(output, str) else json.dumps(output)
-
-
 def to_responses_input(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Input items in the Responses API's shape (see :mod:`handoff_nb.models.wire`)."""
     from .wire import to_responses_input as convert
