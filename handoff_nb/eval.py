@@ -16,13 +16,8 @@ from here as before.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
-import math
 import pathlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .agent import Agent

@@ -3,18 +3,16 @@ from a list, CSV or JSONL, checked against the graph's agent names (handoff_nb.e
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-import math
 import pathlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .agent import Agent
-from .errors import MaxTurnsExceeded, ModelError, UserError
+from .errors import UserError
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,16 @@ accuracy per level of decision. handoff_nb.render.report draws them."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import math
 import pathlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .agent import Agent
-from .errors import MaxTurnsExceeded, ModelError, UserError
 from .eval_cases import Case
 from .render.report import routing_report_html, variant_comparison_html
 
@@ -359,9 +357,6 @@ class RoutingReport:
         return "\n".join(lines)
 
     __repr__ = __str__
-
-    def _flaky_html(self) -> str:
-        return _flaky_html(self)
 
     def _repr_html_(self) -> str:
         return routing_report_html(self)

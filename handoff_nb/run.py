@@ -909,7 +909,6 @@ def _trace_for(run: Run) -> Any:
 
 async def _filter_model_input(fn: Any, request: ModelRequest, agent: Agent,
                               ctx: RunContextWrapper[Any]) -> ModelRequest:
-    from .models.interface import CallModelData, ModelInputData
     data = CallModelData(model_data=ModelInputData(input=list(request.input),
                                                    instructions=request.instructions),
                          agent=agent, context=ctx.context)

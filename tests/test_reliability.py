@@ -11,6 +11,7 @@ import gc
 import json
 import random
 import re
+import signal
 import threading
 import time
 import tracemalloc
@@ -91,7 +92,18 @@ def test_short_lived_threads_leave_no_unclosed_loops_or_clients():
 
 # -- 2. interrupts, cancellation, timeouts ---------------------------------------------------------
 
-def test_ctrl_c_cancels_the_call_records_the_step_and_retries_at_once():
+@pytest.fixture
+def default_sigint():
+    """Ctrl-C as a user presses it: Python's own SIGINT handler. An earlier test in the same
+    process (a browser driver, a kernel client) may leave another handler installed, and then
+    ``interrupt_main`` never becomes a KeyboardInterrupt; put the default back for the test."""
+    old = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def test_ctrl_c_cancels_the_call_records_the_step_and_retries_at_once(default_sigint):
     """r_ctrl_c_plain.py"""
     model = Slow("old reply", delay=1.0)
     run = Runner.start(Agent(name="A"), "hi", run_config=RunConfig(model=model))
@@ -589,7 +601,7 @@ def test_report_views_are_linear_in_cases(monkeypatch):
 
 # -- fault injection over real HTTP ------------------------------------------------------------------
 
-def test_fault_injection_every_earlier_step_survives():
+def test_fault_injection_every_earlier_step_survives(default_sigint):
     """429, 500, a hang, a reset and garbage, across await, run_sync, a thread and an interrupt."""
     script = [reply(tool_calls=[("transfer_to_billing", "{}")]),   # step 0: handoff
               status(429, "rate limited"),                          # run_sync

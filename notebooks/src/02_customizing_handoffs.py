@@ -74,14 +74,18 @@ print(repr(preview_request(triage, run_config=RunConfig(handoff_instructions=Fal
 
 # %% [markdown]
 # ## `tool_name_override`
-# Cleaner names, or two handoffs that would otherwise collide:
+# Cleaner names, or two handoffs that would otherwise collide. "Billing Agent" and "billing-agent"
+# both become `transfer_to_billing_agent`. As in the SDK, that is not an error when you build the
+# agent: a run that meets it warns and the model is shown only the last of the two.
+# `RunConfig(tool_name_collision_policy="error")` makes it an error, and `lint` reports it up front.
 
 # %%
 # NBVAL_CHECK_OUTPUT
 from handoff_nb import UserError
 
+clash = Agent(name="T", handoffs=[Agent(name="Billing Agent"), Agent(name="billing-agent")])
 try:
-    Agent(name="T", handoffs=[Agent(name="Billing Agent"), Agent(name="billing-agent")])
+    preview_request(clash, run_config=RunConfig(tool_name_collision_policy="error"))
 except UserError as e:
     print("UserError:", e)
 
