@@ -16,6 +16,8 @@ last item answers every further request. ``srv.requests`` holds each received JS
 from __future__ import annotations
 
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -138,6 +140,23 @@ def _response_stream_events(completion: dict[str, Any]) -> Any:
     yield event("response.completed", response=response)
 
 
+@dataclass
+class _Reply:
+    """What one request gets, whatever carries it (the socket server or the in-process transport):
+    ``events`` (Server-Sent Events, sent one by one) or ``content`` with ``status``/``headers``,
+    after sleeping ``delay`` seconds; ``reset`` closes the connection without an answer."""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""
+    events: list[str] | None = None
+    delay: float = 0.0
+    reset: bool = False
+
+
+def _json_reply(code: int, value: Any) -> _Reply:
+    return _Reply(code, {"content-type": "application/json"}, json.dumps(value).encode())
+
+
 class FakeOpenAIServer:
     def __init__(self, script: Sequence[Answer | Callable[[dict[str, Any]], Answer]] = (), *,
                  repeat: bool = False) -> None:
@@ -218,6 +237,47 @@ class FakeOpenAIServer:
                              request_counts={"total": n, "completed": n, "failed": 0})
             return {k: v for k, v in batch.items() if not k.startswith("_")}
 
+    def _dispatch(self, method: str, path: str, headers: Any, raw: bytes) -> _Reply:
+        """The answer to one request: the Files and Batches routes, else the next scripted item
+        (Chat Completions, or the Responses API's shape at ``/responses``; streamed on ``stream``)."""
+        path = path.split("?")[0].rstrip("/")
+        parts = path.split("/")
+        if method == "GET":
+            if "/files/" in path and path.endswith("/content"):
+                data = self.files.get(parts[-2])
+                if data is None:
+                    return _json_reply(404, {"error": {"message": "no such file"}})
+                return _Reply(200, {"content-type": "application/octet-stream"}, data)
+            if "/batches/" in path:
+                batch = self._poll_batch(parts[-1])
+                return _json_reply(200 if batch else 404, batch or {"error": {"message": "no such batch"}})
+            return _json_reply(404, {"error": {"message": f"no route {path}"}})
+        if path.endswith("/files"):
+            file_id = self._store_upload(headers.get("content-type", ""), raw)
+            return _json_reply(200, {"id": file_id, "object": "file", "bytes": len(self.files[file_id]),
+                                     "created_at": 0, "filename": "batch.jsonl", "purpose": "batch",
+                                     "status": "processed"})
+        if path.endswith("/batches"):
+            return _json_reply(200, self._create_batch(json.loads(raw)))
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        with self._lock:
+            self.headers.append({k.lower(): v for k, v in headers.items()})
+        answer = self._next(body)
+        if answer.reset:
+            return _Reply(delay=answer.delay, reset=True)
+        if path.endswith("/responses") and answer.status == 200 and answer.raw is None:
+            if body.get("stream"):
+                return _Reply(events=list(_response_stream_events(answer.body)), delay=answer.delay)
+            answer = Answer(200, _as_response(answer.body), answer.delay, answer.headers)
+        elif body.get("stream") and answer.status == 200 and answer.raw is None:
+            return _Reply(events=list(_stream_chunks(answer.body)) + ["[DONE]"], delay=answer.delay)
+        data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
+        return _Reply(answer.status, {"content-type": answer.content_type, **answer.headers}, data,
+                      delay=answer.delay)
+
     def in_process(self) -> FakeOpenAIServer:
         """Serve without a socket, inside this process (:mod:`handoff_nb.fake_transport`); what a
         browser tab (Pyodide) does on ``with``. Returns the started server."""
@@ -241,97 +301,42 @@ class FakeOpenAIServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _json(self, code: int, value: Any) -> None:
-                data = json.dumps(value).encode()
-                self.send_response(code)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0].rstrip("/")
-                parts = path.split("/")
-                if "/files/" in path and path.endswith("/content"):
-                    data = outer.files.get(parts[-2])
-                    if data is None:
-                        return self._json(404, {"error": {"message": "no such file"}})
-                    self.send_response(200)
-                    self.send_header("content-type", "application/octet-stream")
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                if "/batches/" in path:
-                    batch = outer._poll_batch(parts[-1])
-                    return self._json(200 if batch else 404, batch or {"error": {"message": "no such batch"}})
-                return self._json(404, {"error": {"message": f"no route {path}"}})
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                route = self.path.split("?")[0].rstrip("/")
-                if route.endswith("/files"):
-                    file_id = outer._store_upload(self.headers.get("content-type", ""), raw)
-                    return self._json(200, {"id": file_id, "object": "file", "bytes": len(outer.files[file_id]),
-                                            "created_at": 0, "filename": "batch.jsonl", "purpose": "batch",
-                                            "status": "processed"})
-                if route.endswith("/batches"):
-                    return self._json(200, outer._create_batch(json.loads(raw)))
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {"_raw": raw.decode("utf-8", "replace")}
-                with outer._lock:
-                    outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                answer = outer._next(body)
-                if answer.delay:
-                    time.sleep(answer.delay)
-                if answer.reset:
-                    import socket
-                    import struct
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                               struct.pack("ii", 1, 0))
+            def _answer(self, method: str) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0)) if method == "POST" else b""
+                r = outer._dispatch(method, self.path, self.headers, raw)
+                if r.delay:
+                    time.sleep(r.delay)
+                if r.reset:
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     self.close_connection = True
                     self.connection.close()
                     return
-                responses_api = self.path.rstrip("/").endswith("/responses")
-                if responses_api and answer.status == 200 and answer.raw is None:
-                    if body.get("stream"):
-                        return self._sse(list(_response_stream_events(answer.body)))
-                    answer = Answer(200, _as_response(answer.body), answer.delay, answer.headers)
-                elif body.get("stream") and answer.status == 200 and answer.raw is None:
-                    return self._stream(answer.body)
-                data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
                 try:
-                    self.send_response(answer.status)
-                    self.send_header("content-type", answer.content_type)
-                    self.send_header("content-length", str(len(data)))
-                    for k, v in answer.headers.items():
+                    self.send_response(r.status)
+                    for k, v in r.headers.items():
                         self.send_header(k, v)
+                    if r.events is None:
+                        self.send_header("content-length", str(len(r.content)))
+                        self.end_headers()
+                        self.wfile.write(r.content)
+                        return
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("transfer-encoding", "chunked")
                     self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-                    pass
-
-            def _stream(self, completion: dict[str, Any]) -> None:
-                """The completion as Server-Sent Events, word by word (``stream: true``)."""
-                self._sse(list(_stream_chunks(completion)) + ["[DONE]"])
-
-            def _sse(self, events: list[str]) -> None:
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("transfer-encoding", "chunked")
-                self.end_headers()
-                try:
-                    for event in events:
+                    for event in r.events:
                         payload = f"data: {event}\n\n".encode()
                         self.wfile.write(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
                         self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
                     pass
+
+            def do_GET(self) -> None:
+                self._answer("GET")
+
+            def do_POST(self) -> None:
+                self._answer("POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -28,8 +27,6 @@ try:  # openai >= 3 talks through httpx2; older releases through httpx
     import httpx2 as httpx
 except ImportError:  # pragma: no cover - depends on the openai release installed
     import httpx  # type: ignore[no-redef]
-
-from .fake_server import Answer, _as_response, _response_stream_events, _stream_chunks
 
 __all__ = ["FakeOpenAITransport", "serve_in_process", "stop_in_process"]
 
@@ -64,56 +61,15 @@ class FakeOpenAITransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: Any) -> Any:
         raw = await request.aread()
-        path = request.url.path.rstrip("/")
-        srv = self.server
-        if request.method == "GET":
-            parts = path.split("/")
-            if "/files/" in path and path.endswith("/content"):
-                data = srv.files.get(parts[-2])
-                if data is None:
-                    return _json(404, {"error": {"message": "no such file"}})
-                return httpx.Response(200, headers={"content-type": "application/octet-stream"}, content=data)
-            if "/batches/" in path:
-                batch = srv._poll_batch(parts[-1])
-                return _json(200 if batch else 404, batch or {"error": {"message": "no such batch"}})
-            return _json(404, {"error": {"message": f"no route {path}"}})
-        if path.endswith("/files"):
-            file_id = srv._store_upload(request.headers.get("content-type", ""), raw)
-            return _json(200, {"id": file_id, "object": "file", "bytes": len(srv.files[file_id]),
-                               "created_at": 0, "filename": "batch.jsonl", "purpose": "batch",
-                               "status": "processed"})
-        if path.endswith("/batches"):
-            return _json(200, srv._create_batch(json.loads(raw)))
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            body = {"_raw": raw.decode("utf-8", "replace")}
-        with srv._lock:
-            srv.headers.append({k.lower(): v for k, v in request.headers.items()})
-        answer: Answer = srv._next(body)
-        if answer.delay:
-            await asyncio.sleep(answer.delay)
-        if answer.reset:
+        r = self.server._dispatch(request.method, request.url.path, request.headers, raw)
+        if r.delay:
+            await asyncio.sleep(r.delay)
+        if r.reset:
             raise httpx.ReadError("[Errno 104] Connection reset by peer", request=request)
-        if path.endswith("/responses") and answer.status == 200 and answer.raw is None:
-            if body.get("stream"):
-                return _sse(list(_response_stream_events(answer.body)))
-            answer = Answer(200, _as_response(answer.body), answer.delay, answer.headers)
-        elif body.get("stream") and answer.status == 200 and answer.raw is None:
-            return _sse(list(_stream_chunks(answer.body)) + ["[DONE]"])
-        data = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
-        return httpx.Response(answer.status, headers={"content-type": answer.content_type, **answer.headers},
-                              content=data)
-
-
-def _json(code: int, value: Any) -> Any:
-    return httpx.Response(code, headers={"content-type": "application/json"},
-                          content=json.dumps(value).encode())
-
-
-def _sse(events: list[str]) -> Any:
-    return httpx.Response(200, headers={"content-type": "text/event-stream"},
-                          stream=_Events([f"data: {e}\n\n".encode() for e in events]))
+        if r.events is not None:
+            return httpx.Response(r.status, headers={"content-type": "text/event-stream", **r.headers},
+                                  stream=_Events([f"data: {e}\n\n".encode() for e in r.events]))
+        return httpx.Response(r.status, headers=r.headers, content=r.content)
 
 
 def serve_in_process(server: Any) -> None:
