@@ -57,10 +57,19 @@ def _sdk_engine(*args: object, **kwargs: object) -> object:
     return start_engine(*args, **kwargs)
 
 
+def _sdk_engine_view(obj: object) -> object:
+    """An agents.Agent's graph as the SDK engine draws it (stand-ins that run it when started)."""
+    if type(obj).__module__.split(".")[0] != "agents":
+        return None
+    from .sdk import is_sdk_agent
+    from .sdk_engine import view_graph
+    return view_graph(obj)[0] if is_sdk_agent(obj) else None
+
+
 from .agent_input import register_converter as _rc, register_engine as _re  # noqa: E402
 
 _rc(_sdk_agent)
-_re("sdk", _sdk_engine)
+_re("sdk", _sdk_engine, _sdk_engine_view)
 del _rc, _re
 
 from .render.mime import register_views as _rv  # noqa: E402 -- notebook views (handoff_nb.views)

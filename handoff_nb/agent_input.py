@@ -14,6 +14,7 @@ from typing import Any
 
 _converters: list[Callable[[Any], Any]] = []
 _engines: dict[str, Callable[..., Any]] = {}
+_engine_views: dict[str, Callable[[Any], Any]] = {}
 
 
 def register_converter(fn: Callable[[Any], Any]) -> None:
@@ -21,9 +22,13 @@ def register_converter(fn: Callable[[Any], Any]) -> None:
     _converters.append(fn)
 
 
-def register_engine(name: str, start: Callable[..., Any]) -> None:
-    """``start(options, agent, input, **kwargs) -> Run`` for ``Runner.start(..., engine=name)``."""
+def register_engine(name: str, start: Callable[..., Any], view: Callable[[Any], Any] | None = None) -> None:
+    """``start(options, agent, input, **kwargs) -> Run`` for ``Runner.start(..., engine=name)``;
+    ``view(obj)``: a handoff_nb Agent drawing the graph of an object that engine runs (or None),
+    which ``start`` accepts in the object's place."""
     _engines[name] = start
+    if view is not None:
+        _engine_views[name] = view
 
 
 def maybe_from_sdk(obj: Any) -> Any:
@@ -42,3 +47,11 @@ def engine(name: str) -> Callable[..., Any]:
     except KeyError:
         raise UserError(f"engine must be 'handoff_nb' (default) or one of "
                         f"{sorted(_engines)}, got {name!r}") from None
+
+
+def engine_view(name: str, obj: Any) -> Any:
+    """The graph of ``obj`` as engine ``name`` runs it (a handoff_nb Agent that ``Runner.start(...,
+    engine=name)`` accepts in its place), or None when that engine does not run such objects."""
+    engine(name)  # a UserError naming the engines for an unknown one
+    view = _engine_views.get(name)
+    return view(obj) if view is not None else None

@@ -42,8 +42,12 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
                             cache: bool | str | pathlib.Path | None = None,
                             max_attempts: int = 6, backend: str = "direct",
                             batch_id: str | None = None, poll_s: float = 10.0,
-                            batch_timeout_s: float | None = None) -> RoutingReport:
+                            batch_timeout_s: float | None = None, engine: str = "handoff_nb") -> RoutingReport:
     """Run every case (``trials`` times each) and summarise where they went.
+
+    ``engine="sdk"``: ``agent`` is an ``agents.Agent`` and each case is run by the real SDK's
+    ``agents.Runner`` (handoff_nb.sdk_engine); ``run_config`` is then the SDK's ``agents.RunConfig``
+    (give the model there or on the agents), and there is no request cache or warm-up.
 
     ``cache``: with a real model (one that calls a server), identical requests are answered from
     a request cache on disk (default ``True``: ``.handoff_nb_cache/requests.jsonl``; a path picks
@@ -67,16 +71,37 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
         raise UserError(f"max_attempts must be an int >= 1 (tries per case when the server rate-"
                         f"limits; 1 = no retry), got {max_attempts!r}")
-    from .agent_input import maybe_from_sdk
-    agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
+    from .agent_input import engine_view, maybe_from_sdk
+    runs_sdk = engine != "handoff_nb"
+    if runs_sdk:
+        if model is not None or cache not in (None, False):
+            raise UserError(f"engine={engine!r}: give the model in the SDK's agents.RunConfig(model=...) "
+                            "or on the agents; the request cache is handoff_nb's runner's")
+        if trials != 1:
+            raise UserError(f"engine={engine!r} runs each case once (trials=1)")
+        start_options: dict[str, Any] = {"engine": engine}
+        view = engine_view(engine, agent)  # its graph drawn (labels, paths); runs the SDK's agent
+        if view is None:
+            raise UserError(f"engine={engine!r} runs an agents.Agent of the OpenAI Agents SDK, got "
+                            f"{type(agent).__name__}")
+        agent = entry = view
+    else:
+        start_options = {}
+        agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
+        entry = agent
     case_list = load_cases(cases)
     check_labels(agent, case_list)
-    config = run_config or RunConfig()
-    if model is not None:
-        config = RunConfig(**{**config.__dict__, "model": model})
-    cached = _cache_for(config, agent, cache)
-    cached_config = RunConfig(**{**config.__dict__, "model": cached}) if cached is not None else config
-    loading_s = await _warm_up(agent, config, case_list, context_factory)
+    if runs_sdk:
+        config = cached_config = run_config
+        cached = None
+        loading_s = None
+    else:
+        config = run_config or RunConfig()
+        if model is not None:
+            config = RunConfig(**{**config.__dict__, "model": model})
+        cached = _cache_for(config, agent, cache)
+        cached_config = RunConfig(**{**config.__dict__, "model": cached}) if cached is not None else config
+        loading_s = await _warm_up(agent, config, case_list, context_factory)
     from .ratelimit import AdaptiveLimiter
     limiter = AdaptiveLimiter(concurrency)
     total = len(case_list) * trials
@@ -90,8 +115,8 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
         result = CaseResult(case, trial=trial)
         runs: list[Any] = []
         try:
-            run = Runner.start(agent, case.message, context=context_factory(), max_turns=max_turns,
-                               run_config=cfg)
+            run = Runner.start(entry, case.message, context=context_factory(), max_turns=max_turns,
+                               run_config=cfg, **start_options)
             runs.append(run)
             await run.arun()
             for message in case.turns:  # a conversation: continue with the last agent

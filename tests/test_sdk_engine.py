@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 import handoff_nb as hn
+from handoff_nb.eval import evaluate_routing
 
 sdk = pytest.importorskip("agents")
 
@@ -121,3 +122,54 @@ def test_what_the_engine_refuses_is_named():
     run = hn.Runner.start(triage, "refund", engine="sdk")
     with pytest.raises(hn.UserError, match="fork"):
         run.edit_history([])
+
+
+def _routing_model():
+    """An SDK Model that routes on the user's words: charges go to Billing, anything else stays."""
+    from agents.items import ModelResponse
+    from agents.models.interface import Model
+    from agents.usage import Usage
+
+    from handoff_nb.testing import assistant_message, function_call
+
+    class Router(Model):
+        def __init__(self):
+            self.calls = 0
+
+        async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
+                               handoffs, tracing, **kwargs):
+            self.calls += 1
+            text = input if isinstance(input, str) else " ".join(
+                str(i.get("content")) for i in input if isinstance(i, dict) and i.get("role") == "user")
+            names = [t.name for t in tools] + [h.tool_name for h in handoffs]
+            if "charge" in text and "transfer_to_billing" in names:
+                item = function_call("transfer_to_billing", "{}", call_id=f"c{self.calls}")
+            else:
+                item = assistant_message(f"answered {text!r}")
+            return ModelResponse(output=[item], usage=Usage(requests=1, input_tokens=3, output_tokens=1,
+                                                            total_tokens=4), response_id=f"r{self.calls}")
+
+        def stream_response(self, *a, **k):  # pragma: no cover - the engine calls get_response
+            raise NotImplementedError
+
+    return Router()
+
+
+def test_evaluate_routing_runs_each_case_through_the_sdk_engine():
+    model = _routing_model()
+    billing = sdk.Agent(name="Billing", model=model, handoff_description="Charges")
+    triage = sdk.Agent(name="Triage", instructions="Route.", handoffs=[billing], model=model)
+    cases = [("I was charged twice", "Billing"), ("a double charge", "Billing"),
+             ("what are your hours?", "Triage"), ("my parcel is late", "Billing")]
+    report = evaluate_routing(triage, cases, engine="sdk", concurrency=2)
+    assert report.accuracy == 0.75 and model.calls == 6  # 2 handoffs x 2 calls + 2 stays x 1 call
+    by_message = {r.case.message: r for r in report.results}
+    assert by_message["I was charged twice"].path == ["Triage", "Billing"]
+    assert by_message["I was charged twice"].model_calls == 2
+    assert by_message["my parcel is late"].path == ["Triage"]  # the miss is counted, not dropped
+    assert by_message["what are your hours?"].final_output == "answered 'what are your hours?'"
+    assert report.results[0].input_tokens == 6
+    with pytest.raises(hn.UserError, match="agents.RunConfig"):
+        evaluate_routing(triage, cases, engine="sdk", model="gpt-4o-mini")
+    with pytest.raises(hn.UserError, match="agents.Agent"):
+        evaluate_routing(hn.Agent(name="Ours"), [("x", "Ours")], engine="sdk")
