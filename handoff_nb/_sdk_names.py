@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import approvals
+from . import approvals, tool_guardrails
 from .not_mirrored import stand_in, stand_in_function
 
 _CLASSES = {
@@ -39,8 +39,7 @@ def lookup(name: str) -> Any:
         return _made[name]
     if name in ("RunState", "ToolApprovalItem", "ToolErrorFormatterArgs"):  # mirrored (handoff_nb.approvals)
         return getattr(approvals, name)
-    if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails), imported on first use
-        from . import tool_guardrails
+    if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails)
         return getattr(tool_guardrails, name)
     if name in _CLASSES:
         _made[name] = stand_in(name, _CLASSES[name])

@@ -34,8 +34,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._util import write_atomic
+from ._util import run_sync, write_atomic
+from .context import RunContextWrapper
 from .errors import UserError
+from .eval_report import CaseResult
+from .items import normalize_input
+from .pricing import cost
+from .run import build_request
 
 STATE_DIR = pathlib.Path(".handoff_nb_cache") / "batches"
 TERMINAL = {"completed", "failed", "expired", "cancelled"}
@@ -46,10 +51,6 @@ def build_requests(agent: Any, cases: Sequence[Any], model: Any, run_config: Any
                    path: str | pathlib.Path | None = None) -> tuple[pathlib.Path, list[str]]:
     """Write the batch input file (JSONL, one request per case, streamed to disk so 100k cases
     stay small in memory); returns its path and the custom ids."""
-    from ._util import run_sync
-    from .context import RunContextWrapper
-    from .items import normalize_input
-    from .run import build_request
     url = "/v1/responses" if getattr(model, "api", "chat") == "responses" else "/v1/chat/completions"
     if path is None:
         STATE_DIR.mkdir(parents=True, exist_ok=True)
@@ -214,8 +215,6 @@ def load_state(batch_id: str) -> dict[str, Any]:
 
 def score(agent: Any, cases: Sequence[Any], ids: list[str], bodies: dict[str, Any], model: Any) -> list[Any]:
     """CaseResults from the first decisions: which handoff the entry agent called (or none)."""
-    from .eval import CaseResult
-    from .pricing import cost
     names = {h.tool_name: h.agent_name for h in agent.handoff_objects()}
     out = []
     for case, cid in zip(cases, ids):

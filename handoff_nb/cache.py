@@ -36,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._secrets import is_secret_name, remember, scrub, scrub_data, secrets_in
 from .models.interface import ModelRequest, ModelResponse, model_label
+from .pricing import cost
 
 DEFAULT_PATH = pathlib.Path(".handoff_nb_cache") / "requests.jsonl"
 KEY_VERSION = 2
@@ -180,7 +181,6 @@ class CachedModel:
                           "skipped", UserWarning, stacklevel=3)
 
     def _hit(self, stored: dict[str, Any]) -> ModelResponse:
-        from .pricing import cost
         response = ModelResponse.from_json_dict(stored)
         with self._lock:
             self.stats.hits += 1

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._util import run_sync
 from .items import normalize_input
+from .not_mirrored import not_mirrored
 
 OPTIONS = ("session", "previous_response_id", "conversation_id", "auto_previous_response_id")
 
@@ -54,7 +56,6 @@ def start_with_options(runner: Any, agent: Any, input: Any, options: dict[str, A
     check(options, "start")
     session = options.get("session")
     if session is not None:
-        from ._util import run_sync
         input = run_sync(_with_session(session, input))
     return _remember(runner.start(agent, input, **kwargs), options)
 
@@ -63,7 +64,6 @@ def streamed_with_options(runner: Any, agent: Any, input: Any, options: dict[str
                           **kwargs: Any) -> Any:
     check(options, "run_streamed")
     if options.get("session") is not None:
-        from .not_mirrored import not_mirrored
         raise not_mirrored("Runner.run_streamed(session=...) (streamed runs with a session)")
     streamed = runner.run_streamed(agent, input, **kwargs)
     _remember(getattr(streamed, "run", streamed), options)

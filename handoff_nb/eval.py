@@ -20,7 +20,11 @@ import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import batch as B
+from ._util import run_sync
 from .agent import Agent
+from .agent_input import engine_view, maybe_from_sdk
+from .cache import DEFAULT_PATH, CachedModel, is_real_model
 from .render.report import (_breakable, _flaky_html, _short, routing_report_html,  # noqa: F401
                              variant_comparison_html)
 from .errors import MaxTurnsExceeded, ModelError, UserError
@@ -28,7 +32,13 @@ from .eval_cases import Case, _read_text, bundled_cases, check_labels, load_case
 from .eval_report import (ERROR_LABEL, CaseResult, CaseSummary, RoutingReport,  # noqa: F401
                           VariantComparison, _jsonable, _shortest_chains, accuracy_by_level,
                           expected_paths, wilson)
-from .run import RunConfig, Runner
+from .items import normalize_input
+from .models import semantic
+from .models.offline import OfflineModel
+from .models.provider import resolve_model
+from .pricing import cost
+from .ratelimit import AdaptiveLimiter
+from .run import RunConfig, RunContextWrapper, Runner, _resolve_model
 
 PROGRESS_FROM = 200
 """``progress=None`` shows a tqdm bar from this many cases on."""
@@ -71,7 +81,6 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
     if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
         raise UserError(f"max_attempts must be an int >= 1 (tries per case when the server rate-"
                         f"limits; 1 = no retry), got {max_attempts!r}")
-    from .agent_input import engine_view, maybe_from_sdk
     runs_sdk = engine != "handoff_nb"
     if runs_sdk:
         if model is not None or cache not in (None, False):
@@ -102,7 +111,6 @@ async def aevaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.P
         cached = _cache_for(config, agent, cache)
         cached_config = RunConfig(**{**config.__dict__, "model": cached}) if cached is not None else config
         loading_s = await _warm_up(agent, config, case_list, context_factory)
-    from .ratelimit import AdaptiveLimiter
     limiter = AdaptiveLimiter(concurrency)
     total = len(case_list) * trials
     if progress is None:  # a bar only for long runs
@@ -172,9 +180,6 @@ async def _evaluate_batch(agent: Agent, cases: Any, *, model: Any, run_config: R
                           name: str | None, context_factory: Callable[[], Any], escalation: Any,
                           batch_id: str | None, poll_s: float, timeout_s: float | None,
                           progress: bool | None) -> RoutingReport:
-    from . import batch as B
-    from .models.provider import resolve_model
-    from .agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)
     config = run_config or RunConfig()
     resolved = resolve_model(model if model is not None else config.model or agent.model,
@@ -219,7 +224,6 @@ async def _evaluate_batch(agent: Agent, cases: Any, *, model: Any, run_config: R
 
 def _record(result: CaseResult, runs: list[Any]) -> None:
     """Path, decisions, tokens, cost and latency of a case's runs onto its result."""
-    from .pricing import cost
     path: list[str] = []
     for i, run in enumerate(runs):
         path += run.agent_path if i == 0 else run.agent_path[1:]
@@ -240,8 +244,6 @@ def _record(result: CaseResult, runs: list[Any]) -> None:
 
 def _cache_for(config: RunConfig, agent: Agent, cache: Any) -> Any:
     """A CachedModel around the run's model when it calls a server (see aevaluate_routing)."""
-    from .cache import DEFAULT_PATH, CachedModel, is_real_model
-    from .models.provider import resolve_model
     if cache is False:
         return None
     spec = config.model if config.model is not None else agent.model
@@ -259,7 +261,6 @@ def _cache_for(config: RunConfig, agent: Agent, cache: Any) -> Any:
 
 def evaluate_routing(agent: Agent, cases: Sequence[Any] | str | pathlib.Path, **kwargs: Any) -> RoutingReport:
     """Synchronous :func:`aevaluate_routing` (works in notebooks too)."""
-    from ._util import run_sync
     return run_sync(aevaluate_routing(agent, cases, **kwargs))
 
 
@@ -287,9 +288,7 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     there was nothing to load this way."""
     import time
 
-    from .items import normalize_input
-    from .models.offline import OfflineModel
-    from .run import RunContextWrapper, _resolve_model, build_request
+    from .run import build_request  # looked up per call: a test counts the calls through run.build_request
     if not cases:
         return None
     needed = _needed_by(agent, cases)  # the others load on first use, if a case gets there
@@ -301,7 +300,6 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     if not routers or not all(isinstance(m, OfflineModel) for m in models):
         return None
     t0 = time.perf_counter()
-    from .models import semantic
     semantic.get_embedder()  # the engine, even where the first message is decided by words
     for router, model in zip(routers, models):
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .agent import Agent
 from .eval_cases import Case
+from .pricing import format_cost
 from .render.report import routing_report_html, variant_comparison_html
 
 
@@ -203,7 +204,6 @@ class RoutingReport:
         return f" · one-time loading {self.loading_s:.2f} s (not in the latency)"
 
     def cost_summary(self) -> str:
-        from .pricing import format_cost
         calls = sum(r.model_calls for r in self.results)
         text = (f"{calls} model calls, {self.input_tokens} in / {self.output_tokens} out tokens, "
                 f"latency p50 {self.latency['p50']:.2f} s / p95 {self.latency['p95']:.2f} s")

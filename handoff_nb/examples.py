@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from .agent import Agent
 from .context import RunContextWrapper
+from .eval import load_cases
 from .handoffs import handoff
 
 
@@ -145,7 +146,6 @@ def system_names(split: Literal["tune", "heldout", "all"] = "all") -> list[str]:
 def load_system(name: str, model: Any = None) -> tuple[Agent, list[Any]]:
     """A bundled labelled system: ``(entry_agent, cases)``; fresh agent objects on every call."""
     import json
-    from .eval import load_cases
     path = SYSTEMS_DIR / f"{name}.json"
     if not path.exists():
         raise KeyError(f"no bundled system {name!r}; choose from {system_names()}")

@@ -12,6 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .eval import evaluate_routing
+from .examples import customer_service
+from .handoffs import HandoffInputData
+from .models.offline import OfflineModel
+from .models.replay import ReplayModel
+from .prompts import handoff_instructions_block
+from .run import Run, RunConfig, Runner
+from .sdk import from_sdk
+
 __all__ = ["EXERCISES", "check_exercise"]
 
 
@@ -28,8 +37,6 @@ def _need(ns: dict[str, Any], *names: str) -> str | None:
 
 
 def _run(agent: Any, message: str) -> Any:
-    from .models.offline import OfflineModel
-    from .run import RunConfig, Runner
     return Runner.run_sync(agent, message, context={}, run_config=RunConfig(model=OfflineModel()))
 
 
@@ -71,7 +78,6 @@ def _ex02(ns: dict[str, Any]) -> str | None:
     h = ns["configured_handoff"]
     if h.description != "Billing stuff":
         return "give configured_handoff description='Billing stuff' (handoff(..., description=...))"
-    from .prompts import handoff_instructions_block
     if "Billing stuff" not in (handoff_instructions_block([h]) or ""):
         return "the label does not reach the HANDOFF_INSTRUCTIONS block"
     return None
@@ -97,7 +103,6 @@ def _ex04(ns: dict[str, Any]) -> str | None:
     problem = _need(ns, "triage_agent")
     if problem:
         return problem
-    from .handoffs import HandoffInputData
     tech = [h for h in ns["triage_agent"].handoff_objects() if "technical" in h.agent_name.lower()]
     if not tech or tech[0].input_filter is None:
         return "attach your filter to the technical handoff: handoff(technical_agent, input_filter=...)"
@@ -134,8 +139,6 @@ def _ex06(ns: dict[str, Any]) -> str | None:
     billing = ns["billing_agent"]
     if not billing.handoffs:
         return "give billing_agent a handoff back (to triage_agent or technical_agent)"
-    from .models.offline import OfflineModel
-    from .run import Run, RunConfig
     first = _run(ns["triage_agent"], "I was double charged on my invoice")
     follow = Run(billing, first.to_input_list()
                  + [{"role": "user", "content": "Also the app shows an error when I log in"}],
@@ -166,9 +169,6 @@ def _ex08(ns: dict[str, Any]) -> str | None:
     if not path.exists():
         return ("record the escalation message with RecordingModel(..., 'my_cassette.jsonl') "
                 "(the offline model works too)")
-    from .examples import customer_service
-    from .models.replay import ReplayModel
-    from .run import RunConfig, Runner
     try:
         replayed = Runner.run_sync(customer_service(), "I need a refund but your billing team was unhelpful last time",
                                    context={}, run_config=RunConfig(model=ReplayModel(path)))
@@ -185,8 +185,6 @@ def _ex09(ns: dict[str, Any]) -> str | None:
         return problem
     if "fixed" not in ns:
         return "build your fixed variant as `fixed` (e.g. fixed = customer_service(); edit its instructions)"
-    from .eval import evaluate_routing
-    from .examples import customer_service
     before = evaluate_routing(customer_service(), ns["cases"])
     after = evaluate_routing(ns["fixed"], ns["cases"])
     broken = [a.case.message for a, b in zip(after.results, before.results) if b.correct and not a.correct]
@@ -204,7 +202,6 @@ def _ex10(ns: dict[str, Any]) -> str | None:
     h = ns["triage"].handoffs[0]
     if h.tool_description == "Route to billing for charge disputes, refunds, invoices":
         return "change triage.handoffs[0].tool_description first"
-    from .sdk import from_sdk
     ours = from_sdk(ns["triage"])
     if ours.handoff_objects()[0].tool_description != h.tool_description:
         return "the converted agent does not show your change"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+from .context import RunContextWrapper
 from .errors import UserError
 from .strict_schema import ensure_strict_json_schema
 from .tools import _doc_args, _doc_summary, _takes_context
@@ -86,7 +87,6 @@ def function_schema(func: Callable[..., Any], docstring_style: Any = None, name_
 
 
 def _is_context(ann: Any) -> bool:
-    from .context import RunContextWrapper
     origin = getattr(ann, "__origin__", ann)
     return isinstance(origin, type) and issubclass(origin, RunContextWrapper)
 

@@ -24,9 +24,15 @@ import weakref
 from typing import Any
 
 from .agent import Agent
+from .context import Usage
 from .errors import UserError
+from .extensions import handoff_filters
 from .handoffs import Handoff, handoff
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+                    ToolCallOutputItem, content_text, function_call_output, normalize_input)
 from .model_settings import ModelSettings
+from .models.interface import ModelRequest, ModelResponse, from_chat_messages
+from .run import HandoffRecord, Run, Step
 from .tools import FunctionTool
 
 class _IdCache:
@@ -301,7 +307,6 @@ def _filter(fn: Any) -> Any:
     """SDK filters from agents.extensions.handoff_filters become ours (they test item classes)."""
     if fn is None or not getattr(fn, "__module__", "").startswith("agents."):
         return fn
-    from .extensions import handoff_filters
     ours = getattr(handoff_filters, getattr(fn, "__name__", ""), None)
     return ours if callable(ours) else fn
 
@@ -708,12 +713,6 @@ def _placeholder_tool(name: str) -> FunctionTool:
 
 
 def _run_from_spans(spans: list[Any], entry: Any) -> Any:
-    from .context import Usage
-    from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
-                        ToolCallOutputItem, function_call_output)
-    from .models.interface import ModelRequest, ModelResponse, from_chat_messages
-    from .run import HandoffRecord, Run, Step
-
     spans = sorted(spans, key=lambda s: (s.started_at or "", s.ended_at or ""))
     by_id = {s.span_id: s for s in spans}
     if entry is not None:
@@ -810,10 +809,6 @@ def run_from_result(result: Any, agent: Any = None) -> Any:
     """A read-only Run rebuilt from an SDK ``RunResult`` (no trace needed). Each model response
     becomes a Step; its request input is rebuilt as the run's input plus the items before it --
     exact unless a handoff input filter changed the history (then :func:`capture` is exact)."""
-    from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
-                        ToolCallOutputItem, content_text, normalize_input)
-    from .models.interface import ModelRequest, ModelResponse
-    from .run import HandoffRecord, Run, Step
     if not hasattr(result, "raw_responses") or not hasattr(result, "new_items"):
         raise UserError(f"expected an agents RunResult, got {type(result).__name__}")
     graph: dict[str, Agent] = {}
@@ -895,7 +890,6 @@ def view(x: Any, agent: Any = None) -> Any:
     """A read-only Stepper for a real SDK run: what :func:`capture` recorded (the Capture or one of
     its runs, exact), or an SDK ``RunResult`` (rebuilt from its items; see
     :func:`run_from_result`)."""
-    from .run import Run
     from .widgets import Stepper
     run = x.run if isinstance(x, Capture) else x
     if not isinstance(run, Run):

@@ -41,6 +41,7 @@ import uuid
 import warnings
 from typing import Any
 
+from . import __version__
 from ._secrets import scrub, scrub_data
 from .agent_input import maybe_from_sdk
 from .context import Usage
@@ -362,7 +363,6 @@ def _model_fields(run: Any) -> tuple[Any, Any]:
 
 
 def to_json(run: Any, _saver: _Saver | None = None) -> dict[str, Any]:
-    from . import __version__
     sv = _saver or _Saver()
     label, kind = _model_fields(run)
     data = {"format": FORMAT, "version": VERSION, "handoff_nb": __version__,

@@ -28,6 +28,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .items import content_text
+
 FAKE_ID = "__fake_id__"
 """The item id the SDK gives every item it synthesizes from a Chat Completions stream."""
 
@@ -243,7 +245,6 @@ class ChatStreamAssembler:
                                                item.get("name"), item.get("arguments"))
                 calls += 1
             elif item.get("role") == "assistant":
-                from .items import content_text
                 for piece in chunks(content_text(item)):
                     yield from self.feed_text(piece)
         yield from self.finish(usage)

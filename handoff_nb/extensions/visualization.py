@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any
 
 from ..agent import Agent
+from ..agent_input import maybe_from_sdk
 from ..handoffs import Handoff
 from ..render.dot import agent_graph
 
@@ -160,7 +161,6 @@ def draw_graph(agent: Agent, filename: str | None = None) -> Any:
 def draw_handoff_graph(agent: Agent, filename: str | None = None, run: Any = None) -> Any:
     """handoff_nb's styled handoff graph (a ``graphviz.Digraph``: handoff tool names, descriptions,
     tools; with ``run``, its path highlighted); with ``filename``, also rendered to PNG."""
-    from ..agent_input import maybe_from_sdk
     graph = agent_graph(maybe_from_sdk(agent), run)
     if filename:
         graph.render(filename, format="png", cleanup=True)

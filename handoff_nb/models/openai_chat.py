@@ -30,10 +30,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._secrets import scrub
+from .._secrets import configured_secrets, guard_logs, scrub, scrub_data, scrub_exception
 from ..context import Usage
 from ..errors import AgentsException, ModelBehaviorError, ModelError, UserError
+from ..ratelimit import retry_after_seconds
+from ..stream_synthesis import ChatStreamAssembler
 from .interface import ModelRequest, ModelResponse
+from .wire import is_official_openai
 
 _NO_KEY = "no-key-needed"
 
@@ -116,7 +119,6 @@ class OpenAIChatModel:
     @property
     def official(self) -> bool:
         """This model talks to api.openai.com (the SDK then adds ``store`` / ``include_usage``)."""
-        from .wire import is_official_openai
         return is_official_openai(getattr(self.client, "base_url", ""))
 
     @staticmethod
@@ -159,7 +161,6 @@ class OpenAIChatModel:
         except AgentsException:
             raise
         except Exception as e:
-            from .._secrets import scrub_exception
             scrub_exception(e, self._key, *self._secrets)  # the chained cause Jupyter prints too
             if progress is not None and progress.chunks:
                 cause = type(e.__cause__ or e).__name__
@@ -180,7 +181,6 @@ class OpenAIChatModel:
             raise
 
     def _sent(self, body: dict[str, Any]) -> dict[str, Any]:
-        from .._secrets import scrub_data
         return {"api": self.api, "body": scrub_data(body, self._key, *self._secrets)}
 
     async def stream_response(self, request: ModelRequest) -> AsyncIterator[tuple[str, Any]]:
@@ -189,7 +189,6 @@ class OpenAIChatModel:
         and ``("arguments", (call_id, index, delta))`` as they arrive, then ``("response",
         ModelResponse)``. A stream cut before its ``finish_reason`` is a ModelError carrying the
         text so far (``err.partial_output``), never a final answer."""
-        from ..stream_synthesis import ChatStreamAssembler
         body = self.payload(request, stream=True)
         s = request.model_settings
         asm = ChatStreamAssembler(self.model, tool_choice=s.tool_choice, temperature=s.temperature,
@@ -267,7 +266,6 @@ class OpenAIChatModel:
         err.request_id = getattr(cause, "request_id", None)  # type: ignore[attr-defined]
         response = getattr(cause, "response", None)
         headers = dict(getattr(response, "headers", None) or {})
-        from ..ratelimit import retry_after_seconds
         err.retry_after = retry_after_seconds(headers)  # type: ignore[attr-defined]
         return err
 
@@ -346,7 +344,6 @@ def _message(e: Any) -> str:
 def _header_secrets(client: Any) -> list[str]:
     """Every credential the client was configured with (key, the value of every default header
     whatever its name, a base_url password...), remembered for scrubbing everywhere."""
-    from .._secrets import configured_secrets, guard_logs
     guard_logs()
     return configured_secrets(client)
 

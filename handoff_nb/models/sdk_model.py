@@ -20,7 +20,9 @@ from typing import Any
 
 from ..context import Usage
 from ..errors import ModelBehaviorError
-from .interface import ModelRequest, ModelResponse
+from ..items import content_text
+from ..not_mirrored import not_mirrored
+from .interface import ModelRequest, ModelResponse, to_responses_input
 
 
 class ModelTracing(enum.Enum):
@@ -117,7 +119,6 @@ def _plain(item: Any) -> dict[str, Any]:
 def output_items(output: Any, who: str = "model") -> list[dict[str, Any]]:
     """Responses output items (openai objects or dicts) as the runner's input-shaped items.
     Reasoning items are dropped (they do not change the run); hosted-tool calls are not mirrored."""
-    from ..items import content_text
     out: list[dict[str, Any]] = []
     for raw in output:
         d = _plain(raw)
@@ -132,7 +133,6 @@ def output_items(output: Any, who: str = "model") -> list[dict[str, Any]]:
         elif kind == "reasoning":
             continue
         else:
-            from ..not_mirrored import not_mirrored
             raise not_mirrored(f"{who} returned a {kind!r} output item (hosted tools and other "
                                "Responses item kinds)")
     return out
@@ -151,7 +151,6 @@ def usage_of(usage: Any) -> Usage:
 
 def sdk_input(request: ModelRequest) -> list[dict[str, Any]]:
     """The request's input as the SDK passes it to models (Responses input items)."""
-    from .interface import to_responses_input
     return to_responses_input(list(request.input))
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pathlib
-import re
 from typing import Any
 
 import anywidget
 import traitlets
 
-from ..render.dot import (COLORS, STEP_SLOT, GraphModel, apply_run, graph_dot, graph_model,
-                          highlight_state)
-from ..render.html import esc, svg_img, wrap
+from ..agent_input import maybe_from_sdk
+from ..render.dot import GraphModel, apply_run, graph_dot, graph_model, highlight_state
+from ..render.html import svg_img, wrap
 from ..render.svg import DotUnavailable, RenderFailed, render_svg
+from ..render.widget_html import BROWSER_LAYOUT_SVG, bake_highlight, graph_error_html
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -31,7 +31,6 @@ class GraphView(anywidget.AnyWidget):
     the active path in view, and its "whole graph" button lifts the limit."""
 
     def __init__(self, agent: Any, run: Any = None, **kwargs: Any) -> None:
-        from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.model: GraphModel = graph_model(agent)
@@ -40,7 +39,7 @@ class GraphView(anywidget.AnyWidget):
         try:
             svg = render_svg(source)
         except RenderFailed as e:  # dot ran and failed or timed out: show why, and the source
-            svg = f'<div>{esc(str(e))}</div><pre>{esc(source, 20000)}</pre>'
+            svg = graph_error_html(e, source)
         except DotUnavailable:  # no dot here (JupyterLite, Colab, VS Code...): lay out in the browser
             svg, dot, viz = "", source, _viz_js()
         super().__init__(svg=svg, dot=dot, viz_js=viz, **kwargs)
@@ -58,8 +57,7 @@ class GraphView(anywidget.AnyWidget):
     def static_svg(self) -> str:
         """The SVG with the current highlight baked into attributes (for static viewers)."""
         if not self.svg and self.dot:  # laid out in the browser: static viewers get the source
-            return ('<svg xmlns="http://www.w3.org/2000/svg" width="480" height="40"><text x="4" y="24" '
-                    'font-size="13">graph laid out in the browser (no dot in the kernel)</text></svg>')
+            return BROWSER_LAYOUT_SVG
         return bake_highlight(self.svg, self.highlight)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -67,45 +65,6 @@ class GraphView(anywidget.AnyWidget):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/html"] = wrap(svg_img(self.static_svg()))
         return bundle
-
-
-def _group(svg: str, gid: str) -> tuple[int, int] | None:
-    m = re.search(rf'<g id="{re.escape(gid)}" class="(node|edge)">', svg)
-    if not m:
-        return None
-    end = svg.find("</g>", m.end())
-    return (m.start(), end) if end >= 0 else None
-
-
-def bake_highlight(svg: str, highlight: dict[str, Any]) -> str:
-    """Rewrite fill/stroke attributes of highlighted nodes and edges in ``svg``."""
-    c = COLORS
-
-    def rewrite(svg: str, gid: str, fill: str | None, stroke: str | None, width: str) -> str:
-        span = _group(svg, gid)
-        if span is None:
-            return svg
-        start, end = span
-        part = svg[start:end]
-        if fill:
-            part = re.sub(r'(<(?:polygon|path)[^>]*?) fill="(?!none)[^"]*"', rf'\1 fill="{fill}"', part)
-        if stroke:
-            part = re.sub(r' stroke-width="[^"]*"', "", part)  # no duplicate attributes: keep valid XML
-            part = re.sub(r' stroke="[^"]*"', f' stroke="{stroke}" stroke-width="{width}"', part)
-        return svg[:start] + part + svg[end:]
-
-    for node in highlight.get("visited") or []:
-        svg = rewrite(svg, f"node_{node}", c["visited_fill"], None, "1")
-    if highlight.get("active"):
-        svg = rewrite(svg, f"node_{highlight['active']}", c["active_fill"], c["active_line"], "3")
-    for edge, steps in (highlight.get("taken") or {}).items():
-        svg = rewrite(svg, f"edge_{edge}", c["taken"], c["taken"], "3")
-        span = _group(svg, f"edge_{edge}")
-        if span is not None:  # the reserved label line gets the step numbers
-            part = svg[span[0]:span[1]].replace(
-                f">{STEP_SLOT}<", f">step {', '.join(str(s) for s in steps)}<", 1)
-            svg = svg[:span[0]] + part + svg[span[1]:]
-    return svg
 
 
 _VIZ_CACHE: list[str] = []

@@ -7,6 +7,8 @@ from typing import Any
 import ipywidgets as W
 
 from ..agent import Agent
+from ..agent_input import maybe_from_sdk
+from ..lint import lint
 from ..render.html import preview_problem_html, prompt_html, svg_img, tools_html, wrap
 from ..run import RunConfig, preview_request
 from .graph_view import GraphView
@@ -16,7 +18,6 @@ from ._background import in_task
 
 class Inspector(StaticSnapshot, W.VBox):
     def __init__(self, agent: Agent, context: Any = None, run_config: RunConfig | None = None):
-        from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent, self.context, self.run_config = agent, context, run_config or RunConfig()
         agents = agent.walk()
@@ -46,7 +47,6 @@ class Inspector(StaticSnapshot, W.VBox):
             self.tools.value = wrap(tools_html(req))
         self.graph.highlight = {"active": self.graph.model.agent_ids.get(id(agent)), "visited": [], "taken": {}}
         try:
-            from ..lint import lint
             self.extra.value = lint(self.agent)._repr_html_()
         except ImportError:  # pragma: no cover
             self.extra.value = ""

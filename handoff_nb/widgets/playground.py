@@ -18,17 +18,19 @@ from typing import Any
 import ipywidgets as W
 
 from ..agent import Agent
+from ..agent_input import maybe_from_sdk
 from .._util import run_sync
 from ..eval import RoutingReport, VariantComparison, accuracy_by_level, aevaluate_routing, load_cases
 from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..handoffs import Handoff, handoff
+from ..render.widget_html import (CASES_HEADING_HTML, accuracy_by_level_html, case_heading_html,
+                                  handoff_name_html, hint_html, muted_html, playground_snapshot_html)
 from .stepper import Stepper
 
 
 class Playground(StaticSnapshot, W.VBox):
     def __init__(self, agent: Agent, cases: Any, model: Any = None, concurrency: int = 8):
-        from ..sdk import maybe_from_sdk
         agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent, self.model, self.concurrency = agent, model, concurrency
         self.cases = load_cases(cases)
@@ -46,16 +48,14 @@ class Playground(StaticSnapshot, W.VBox):
                              disabled=not editable,
                              layout=W.Layout(width="100%", height="140px" if a is agent else "90px"))
             rows: list[tuple[int, W.Text, W.Text]] = []
-            children: list[Any] = [W.HTML('<div class="hnb-muted">instructions</div>'), box]
+            children: list[Any] = [W.HTML(muted_html("instructions")), box]
             for i, h in enumerate(a.handoff_objects()):
                 label = W.Text(value=h.description or "", description="label", style=_DESC,
                                placeholder="(none: the HANDOFF_INSTRUCTIONS line uses the target's handoff_description)",
                                layout=_row())
                 tool = W.Text(value=h.tool_description, description="tool description", style=_DESC, layout=_row())
                 rows.append((i, label, tool))
-                children += [W.HTML(f'<div class="hnb-handoff-name" style="margin-top:6px;overflow-wrap:anywhere">'
-                                    f'<code>{html.escape(h.tool_name)}</code> → <b>{html.escape(h.agent_name)}</b></div>'),
-                             label, tool]
+                children += [W.HTML(handoff_name_html(h.tool_name, h.agent_name)), label, tool]
             self.sections.append((a, box, rows))
             pages.append(W.VBox(children, layout=W.Layout(width="100%", overflow="hidden")))
             titles.append(f"level {depth.get(id(a), 0) + 1} · {a.name}" + (" (entry)" if a is agent else "")
@@ -79,7 +79,7 @@ class Playground(StaticSnapshot, W.VBox):
         self.open_button.on_click(in_task(lambda _: self.open_case()))
         super().__init__([self.levels,
                           self.run_button, self.status, self.report_view,
-                          W.HTML("<b>Cases</b> (✗ wrong in the latest run)"), self.case_picker,
+                          W.HTML(CASES_HEADING_HTML), self.case_picker,
                           W.HBox([self.open_button, self.open_hint]), self.stepper_box])
 
     def apply_edits(self) -> None:
@@ -137,15 +137,7 @@ class Playground(StaticSnapshot, W.VBox):
         return " · ".join(f"level {d['level']} ({who(d)}) {d['accuracy']:.2f} of {d['n']}" for d in levels)
 
     def levels_html(self, report: RoutingReport) -> str:
-        levels = accuracy_by_level(self.agent, report)
-        if len(levels) < 2:
-            return ""
-        rows = "".join(f"<tr><td>level {d['level']}</td><td>{html.escape(', '.join(d['agents']))}</td>"
-                       f"<td>{d['accuracy']:.2f}</td><td>{d['correct']} of {d['n']}</td></tr>" for d in levels)
-        return ('<div class="hnb-levels" style="margin:6px 0"><b>Accuracy per level</b> (a case counts at a '
-                'level when the levels above it routed it right)<table style="border-collapse:collapse;'
-                'font-size:12px" border=1 cellpadding=4><tr><th>level</th><th>deciding</th><th>accuracy</th><th>cases</th>'
-                f'</tr>{rows}</table></div>')
+        return accuracy_by_level_html(accuracy_by_level(self.agent, report))
 
     def __repr__(self) -> str:
         last = f", latest accuracy {self.reports[-1].accuracy:.2f}" if self.reports else ""
@@ -154,17 +146,10 @@ class Playground(StaticSnapshot, W.VBox):
     def snapshot_html(self) -> str:
         """What static viewers (nbconvert, GitHub) show: the prompt being edited, the labels, and
         the latest report(s)."""
-        from ..render.html import wrap
-        rows = "".join(f"<tr><td>{html.escape(agent.name)}</td>"
-                       f"<td><code>{html.escape(agent.handoff_objects()[i].tool_name)}</code></td>"
-                       f"<td>{html.escape(label.value)}</td><td>{html.escape(tool.value)}</td></tr>"
-                       for agent, _, section in self.sections for i, label, tool in section)
-        report = self.report_view.value or ('<div class="hnb-muted">No evaluation yet: run the notebook '
-                                            'and press “Run cases”.</div>')
-        return wrap(f'<div class="hnb-h">Playground: {html.escape(self.agent.name)} · {len(self.cases)} cases</div>'
-                    f"<pre>{html.escape(self.instructions.value)}</pre>"
-                    f"<table><tr><th>agent</th><th>handoff</th><th>label</th><th>tool description</th></tr>{rows}</table>"
-                    f"{report}")
+        rows = [(agent.name, agent.handoff_objects()[i].tool_name, label.value, tool.value)
+                for agent, _, section in self.sections for i, label, tool in section]
+        return playground_snapshot_html(self.agent.name, len(self.cases), self.instructions.value, rows,
+                                        self.report_view.value)
 
     def _report_crash(self, error: BaseException) -> None:
         self.run_button.disabled = False
@@ -173,15 +158,13 @@ class Playground(StaticSnapshot, W.VBox):
     def open_case(self) -> Stepper | None:
         if self.case_picker.value is None:
             # said next to the button (the status line is far above it)
-            self.open_hint.value = ('<span style="color:#b91c1c">Run the cases, then pick one in the '
-                                    'list first.</span>')
+            self.open_hint.value = hint_html("Run the cases, then pick one in the list first.", error=True)
             return None
         self.open_hint.value = ""
         case = self.cases[self.case_picker.value]
         self.stepper = Stepper(self.agent, model=self.model)
         self.stepper.send(case.message)
-        self.stepper_box.children = [W.HTML(f"<b>{html.escape(case.message)}</b> — expected "
-                                            f"{html.escape(case.expected_final)}"), self.stepper]
+        self.stepper_box.children = [W.HTML(case_heading_html(case.message, case.expected_final)), self.stepper]
         return self.stepper
 
 

