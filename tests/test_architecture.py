@@ -8,6 +8,7 @@ every import done inside a function has a reason the graph itself shows.
   importer back at module level (directly or not: an import cycle), or (b) it imports an optional
   third-party package at module level (openai, agents, numpy, ipywidgets...). Both are checked here
   from the graph. Every other one is listed in ``NOT_YET_MOVED`` with its reason; a new one fails.
+* render/ writes the markup: no other module holds ``<div``, ``<table`` or ``<span`` (read as text).
 """
 
 from __future__ import annotations
