@@ -78,6 +78,29 @@ def _submit(coro: Any) -> Future[Any]:
     return asyncio.run_coroutine_threadsafe(coro, _engine_loop())
 
 
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+def _run_config(cfg: Any) -> Any:
+    """The SDK RunConfig a run was given (a dict coerced as the SDK does), with an engine's gated
+    model taken off: a nested run (``Agent.as_tool``) inherits its parent's RunConfig, and its
+    calls belong to its own run, not to the parent's gate."""
+    if cfg is None:
+        return None
+    sdk = _sdk()
+    if isinstance(cfg, dict):
+        cfg = sdk.RunConfig(**cfg)
+    model = getattr(cfg, "model", None)
+    if getattr(model, "_hnb_gated", False):
+        outer = model.engine.sdk_run_config
+        cfg = dataclasses.replace(cfg, model=getattr(outer, "model", None))
+    return cfg
+
+
 def _sdk() -> Any:
     try:
         import agents
@@ -88,6 +111,20 @@ def _sdk() -> Any:
 
 def _plain(x: Any) -> dict[str, Any]:
     return dict(x) if isinstance(x, dict) else x.model_dump(exclude_none=True)
+
+
+def _sent(call: dict[str, Any], request_input: list[Any]) -> dict[str, Any]:
+    """What the SDK handed the model (its ``Model.get_response`` arguments), as JSON."""
+    settings = call.get("model_settings")
+    schema = call.get("output_schema")
+    body: dict[str, Any] = {"system_instructions": call.get("system_instructions"), "input": request_input,
+                            "tools": [getattr(t, "name", type(t).__name__) for t in call.get("tools") or []],
+                            "handoffs": [h.tool_name for h in call.get("handoffs") or []]}
+    if schema is not None and not schema.is_plain_text():
+        body["output_schema"] = schema.json_schema()
+    if settings is not None:
+        body["model_settings"] = {k: v for k, v in settings.to_json_dict().items() if v is not None}
+    return json.loads(json.dumps(body, default=str))
 
 
 # -- the graph as drawn: read-only stand-ins of the SDK agents ---------------------------------------
@@ -147,6 +184,8 @@ class _GatedModel:
         sdk = _sdk()
 
         class GatedModel(sdk.models.interface.Model):
+            _hnb_gated = True
+
             def __init__(self) -> None:
                 self.engine = engine
                 self._models: dict[str, Any] = {}
@@ -173,8 +212,11 @@ class _GatedModel:
                                     "output_schema": output_schema})
                 if engine._replay:
                     response = engine._replay.pop(0)
+                    engine._model_name = "(replayed)"
                 else:
-                    response = await self._live_model().get_response(
+                    live = self._live_model()
+                    engine._model_name = str(getattr(live, "model", None) or type(live).__name__)
+                    response = await live.get_response(
                         system_instructions, input, model_settings, tools, output_schema, handoffs,
                         tracing, **kwargs)
                 engine._responded(response)
@@ -217,8 +259,7 @@ def _hooks(engine: SDKRun, user_hooks: Any) -> Any:
         method.__name__ = name
         return method
 
-    for name in ("on_llm_start", "on_llm_end", "on_agent_start", "on_agent_end", "on_handoff",
-                 "on_tool_start", "on_tool_end"):
+    for name in [n for n in dir(sdk.RunHooks) if n.startswith("on_")]:
         setattr(EngineHooks, name, forward(name))
     return EngineHooks()
 
@@ -232,19 +273,31 @@ class SDKRun(Run):
 
     def __init__(self, sdk_agent: Any, input: Any, *, context: Any = None, max_turns: Any = None,
                  hooks: Any = None, sdk_run_config: Any = None, _replay: list[Any] | None = None,
-                 _views: dict[int, Agent] | None = None) -> None:
+                 _views: dict[int, Agent] | None = None, sdk_kwargs: dict[str, Any] | None = None,
+                 _runner: Any = None) -> None:
         if _views is not None and id(sdk_agent) in _views:
             root, self._views = _views[id(sdk_agent)], _views
         else:
             root, self._views = view_graph(sdk_agent)
+        sdk_input = input
+        if not isinstance(input, (str, list)):  # an agents.RunState (resuming after approvals)
+            original = getattr(input, "_original_input", "")
+            input = original if isinstance(original, (str, list)) else ""
         super().__init__(root, input, context=context,
                          max_turns=None, run_config=RunConfig(tracing_disabled=True,
                                                               handoff_instructions=False))
+        self.input = sdk_input
+        self.sdk_kwargs = dict(sdk_kwargs or {})
+        """The other ``Runner.run`` arguments (session, previous_response_id, error_handlers ...)."""
+        self._runner = _runner
         self.sdk_agent = sdk_agent
         self.sdk_run_config = sdk_run_config
         self.sdk_max_turns = max_turns
         self.sdk_hooks = hooks
-        self._context0 = copy.deepcopy(context)
+        try:
+            self._context0 = copy.deepcopy(context)
+        except Exception:  # noqa: BLE001 - a context holding clients or locks: forks share it
+            self._context0 = context
         self._replay = list(_replay or [])
         self.sdk_responses: list[Any] = []
         """Every SDK ModelResponse of the run, in order (what a fork replays)."""
@@ -255,8 +308,25 @@ class SDKRun(Run):
         self._task: Any = None
         self._streamed: Any = None
         self._pending_call: dict[str, Any] | None = None
+        self._model_name = ""
+        """The model that answered the latest call (its ``model`` name, else its class)."""
+        self._tee: Any = None
+        """On the engine loop: called with ("event", e), ("done", result) or ("error", e) for
+        every stream event of the SDK run (a routed ``Runner.run_streamed``'s consumer)."""
+        self._teed: list[tuple[str, Any]] = []
 
     # ---- on the engine loop
+    def _emit(self, kind: str, value: Any) -> None:
+        if self._tee is not None:
+            self._tee(kind, value)
+        else:
+            self._teed.append((kind, value))
+
+    def _attach_tee(self, callback: Any) -> None:
+        """(engine loop) Forward the events so far, then every later one, to ``callback``."""
+        for kind, value in self._teed:
+            callback(kind, value)
+        self._teed, self._tee = [], callback
     async def _gate(self, call: dict[str, Any]) -> None:
         assert self._events is not None and self._permits is not None
         await self._drain_stream()
@@ -284,34 +354,60 @@ class SDKRun(Run):
             async for event in self._streamed.stream_events():
                 if getattr(event, "type", "") == "run_item_stream_event":
                     self._events.put_nowait(("item", event.item))
+                self._emit("event", event)
             self._events.put_nowait(("done", self._streamed))
+            self._emit("done", self._streamed)
         except BaseException as e:  # noqa: BLE001 - reported to the stepping caller
             self._events.put_nowait(("error", e))
+            self._emit("error", e)
 
-    async def _start(self) -> None:
+    def _start_now(self) -> None:
+        """(engine loop) Start the SDK run: it runs up to its first model call and waits there."""
+        if self._events is not None:
+            return
         sdk = _sdk()
         self._events, self._permits = asyncio.Queue(), asyncio.Semaphore(0)
-        cfg = self.sdk_run_config or sdk.RunConfig()
-        cfg = dataclasses.replace(cfg, model=_GatedModel.build(self))
+        cfg = _run_config(self.sdk_run_config)
+        self.sdk_run_config = cfg
+        cfg = dataclasses.replace(cfg or sdk.RunConfig(), model=_GatedModel.build(self))
         kwargs: dict[str, Any] = {"context": self.context, "run_config": cfg,
-                                  "hooks": _hooks(self, self.sdk_hooks)}
+                                  "hooks": _hooks(self, self.sdk_hooks), **self.sdk_kwargs}
         if self.sdk_max_turns is not None:
             kwargs["max_turns"] = self.sdk_max_turns
-        self._streamed = sdk.Runner.run_streamed(self.sdk_agent, self.input, **kwargs)
+        runner = self._runner if self._runner is not None else sdk.Runner
+        self._streamed = runner.run_streamed(self.sdk_agent, self.input, **kwargs)
         self._task = asyncio.ensure_future(self._consume())
+
+    async def _start(self) -> None:
+        self._start_now()
+
+    def started(self) -> Any:
+        """The SDK's RunResultStreaming of this run, starting the run if it has not started
+        (from any thread; on the engine loop itself, directly)."""
+        if self._events is None:
+            loop = _engine_loop()
+            if _on_loop(loop):
+                self._start_now()
+            else:
+                _submit(self._start()).result(timeout=60)
+        return self._streamed
 
     async def _advance(self) -> dict[str, Any]:
         """Release one model call; collect what happens until the SDK waits again or ends."""
-        if self._events is None:
-            await self._start()
+        self._start_now()
+        before: list[Any] = []  # what the SDK does before its first model call (a resumed run's tools)
+        while self._pending_call is None:  # not at a gate yet: the run's start
             kind, value = await self._next_event()
-            if kind != "waiting":
-                return {"end": (kind, value), "call": None, "response": None, "items": []}
-            self._pending_call = value
+            if kind == "item":
+                before.append(value)
+            elif kind == "waiting":
+                self._pending_call = value
+            else:
+                return {"end": (kind, value), "call": None, "response": None, "items": before}
         assert self._permits is not None
         call, self._pending_call = self._pending_call, None
         self._permits.release()
-        out: dict[str, Any] = {"call": call, "response": None, "items": [], "end": None}
+        out: dict[str, Any] = {"call": call, "response": None, "items": before, "end": None}
         while True:
             kind, value = await self._next_event()
             if kind == "response":
@@ -342,7 +438,8 @@ class SDKRun(Run):
         finally:
             self._busy = False
         step = self._make_step(got)
-        step.duration_s = time.perf_counter() - start
+        if step is not None:
+            step.duration_s = time.perf_counter() - start
         return step
 
     def _view(self, sdk_agent: Any) -> Agent:
@@ -357,6 +454,12 @@ class SDKRun(Run):
 
     def _make_step(self, got: dict[str, Any]) -> Step:
         end = got["end"]
+        if end is not None and end[0] == "done" and got["response"] is None:
+            # the SDK ended without another model call (cancelled, or a resumed run whose tools
+            # settled it): no Step, the run is done
+            self.sdk_result, self.done = end[1], True
+            self.final_output = getattr(end[1], "final_output", None)
+            return None  # type: ignore[return-value]
         if end is not None and end[0] == "error" and got["response"] is None:
             err = end[1]
             step = Step(index=len(self.steps), agent=self.current_agent, decision="error", error=err)
@@ -366,13 +469,13 @@ class SDKRun(Run):
         agent_sdk, call = got["call"] if got["call"] is not None else (None, {})
         agent = self._view(agent_sdk)
         raw = got["response"]
-        output = output_items(raw.output, "the SDK model") if raw is not None else []
-        usage = usage_of(getattr(raw, "usage", None)) if raw is not None else Usage()
-        response = ModelResponse(output=output, usage=usage, model_name=str(
-            getattr(getattr(agent_sdk, "model", None), "model", None) or getattr(agent_sdk, "model", None) or ""),
-            response_id=getattr(raw, "response_id", None), agent=agent)
         inputs = call.get("input")
         request_input = normalize_input(inputs) if isinstance(inputs, str) else [_plain(i) for i in inputs or []]
+        output = output_items(raw.output, "the SDK model") if raw is not None else []
+        usage = usage_of(getattr(raw, "usage", None)) if raw is not None else Usage()
+        response = ModelResponse(output=output, usage=usage, model_name=self._model_name,
+            response_id=getattr(raw, "response_id", None), agent=agent,
+            sent={"api": "sdk", "body": _sent(call, request_input)})
         tools = [{"type": "function", "function": {"name": t.name, "description": getattr(t, "description", ""),
                                                    "parameters": getattr(t, "params_json_schema", {}),
                                                    "strict": getattr(t, "strict_json_schema", True)}}
@@ -465,9 +568,14 @@ class SDKRun(Run):
         runs their tools again), then live from step ``step_index``."""
         if not 0 <= step_index <= len(self.steps):
             raise UserError(f"fork({step_index}): this run has steps 0..{len(self.steps) - 1}")
-        new = SDKRun(self.sdk_agent, self.input, context=copy.deepcopy(self._context0),
+        try:
+            context = copy.deepcopy(self._context0)
+        except Exception:  # noqa: BLE001 - see __init__
+            context = self._context0
+        new = SDKRun(self.sdk_agent, self.input, context=context,
                      max_turns=self.sdk_max_turns, hooks=self.sdk_hooks,
                      sdk_run_config=self.sdk_run_config, _views=self._views,
+                     sdk_kwargs=self.sdk_kwargs, _runner=self._runner,
                      _replay=[copy.deepcopy(r) for r in self.sdk_responses[:step_index]])
         for _ in range(step_index):
             new.step()
@@ -479,7 +587,9 @@ class SDKRun(Run):
         agent = self.sdk_agent if restart else self.sdk_result.last_agent
         return SDKRun(agent, self.sdk_result.to_input_list() + normalize_input(message),
                       context=self.context, max_turns=self.sdk_max_turns, hooks=self.sdk_hooks,
-                      sdk_run_config=self.sdk_run_config, _views=self._views)
+                      sdk_run_config=self.sdk_run_config, _views=self._views,
+                      sdk_kwargs={k: v for k, v in self.sdk_kwargs.items() if k != "previous_response_id"},
+                      _runner=self._runner)
 
     def close(self) -> None:
         """Stop the SDK run waiting at its gate (a run left behind by Back/fork; also on collection)."""
@@ -533,3 +643,142 @@ def start_engine(options: dict[str, Any], sdk_agent: Any, input: Any, **kwargs: 
         raise UserError(f"engine='sdk': pass {', '.join(sorted(options))} in the SDK's own way "
                         "(agents.RunConfig, or on the agents)")
     return start(sdk_agent, input, **kwargs)
+
+
+# -- SDK code as it is: its own agents.Runner calls routed through the engine ----------------------
+
+_RUN_OPTIONS = ("error_handlers", "previous_response_id", "auto_previous_response_id",
+                "conversation_id", "session")
+
+
+class Routed:
+    """What :func:`routed` yields: every :class:`SDKRun` its ``agents.Runner`` calls made, in order
+    of starting (a nested ``Agent.as_tool`` run too)."""
+
+    def __init__(self, model: Any, drive: Any) -> None:
+        self.model = model
+        self.drive = drive
+        self.runs: list[SDKRun] = []
+        self.previous_runner: Any = None
+
+    def new_run(self, agent: Any, input: Any, kwargs: dict[str, Any]) -> SDKRun:
+        cfg = _run_config(kwargs.pop("run_config", None))
+        if self.model is not None:
+            cfg = dataclasses.replace(cfg or _sdk().RunConfig(), model=self.model)
+        sdk_kwargs = {k: kwargs.pop(k) for k in _RUN_OPTIONS if kwargs.get(k) is not None}
+        run = SDKRun(agent, input, context=kwargs.pop("context", None),
+                     max_turns=kwargs.pop("max_turns", None), hooks=kwargs.pop("hooks", None),
+                     sdk_run_config=cfg, sdk_kwargs=sdk_kwargs, _runner=self.previous_runner)
+        self.runs.append(run)
+        return run
+
+    async def adrive(self, run: SDKRun) -> Any:
+        """Step ``run`` to its end (``drive(run)`` if given: a Stepper's Step, say); its SDK result."""
+        if self.drive is not None:
+            await self.drive(run)
+        while not run.done:
+            await run.astep()
+        return run.sdk_result
+
+
+class _RoutedStreaming:
+    """What a routed ``Runner.run_streamed`` returns: the SDK's own RunResultStreaming (read
+    through), whose ``stream_events()`` steps the run, one Step per model call, while yielding
+    the SDK's events as they come."""
+
+    def __init__(self, routed: Routed, run: SDKRun) -> None:
+        self._routed, self._run = routed, run
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run.started(), name)
+
+    def cancel(self, mode: str = "immediate") -> None:
+        streamed = self._run.started()
+        loop = _engine_loop()
+        if _on_loop(loop):
+            streamed.cancel(mode=mode)
+        else:
+            loop.call_soon_threadsafe(lambda: streamed.cancel(mode=mode))
+
+    async def stream_events(self) -> Any:
+        run, caller = self._run, asyncio.get_running_loop()
+        events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        engine = _engine_loop()
+
+        def tee(kind: str, value: Any) -> None:
+            if caller is engine:
+                events.put_nowait((kind, value))
+            else:
+                caller.call_soon_threadsafe(events.put_nowait, (kind, value))
+
+        run.started()
+        if _on_loop(engine):
+            run._attach_tee(tee)
+        else:
+            engine.call_soon_threadsafe(run._attach_tee, tee)
+        driver = asyncio.ensure_future(self._routed.adrive(run))
+        try:
+            while True:
+                kind, value = await events.get()
+                if kind == "event":
+                    yield value
+                    continue
+                try:
+                    await driver
+                except BaseException as e:  # noqa: BLE001 - the stream raises it (below)
+                    if kind != "error":
+                        raise
+                    if e is not value:
+                        raise
+                if kind == "error":
+                    raise value
+                return
+        finally:
+            if not driver.done():
+                driver.cancel()
+
+
+def _engine_runner(routed: Routed) -> Any:
+    sdk = _sdk()
+
+    class EngineRunner(sdk.run.AgentRunner):
+        """``agents.Runner.run/run_sync/run_streamed`` inside :func:`routed`."""
+
+        async def run(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+            return await routed.adrive(routed.new_run(starting_agent, input, kwargs))
+
+        def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+            from ._util import run_sync
+            return run_sync(routed.adrive(routed.new_run(starting_agent, input, kwargs)))
+
+        def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
+            return _RoutedStreaming(routed, routed.new_run(starting_agent, input, kwargs))
+
+    return EngineRunner()
+
+
+class routed:  # noqa: N801 - used as ``with handoff_nb.sdk_engine.routed(model=...) as r:``
+    """SDK code as it is, on the engine: inside the block every ``agents.Runner.run``,
+    ``run_sync`` and ``run_streamed`` (the SDK's own code calls them through its default agent
+    runner, which this swaps) becomes an :class:`SDKRun`, stepped one model call per Step to its
+    end and answered with the SDK's own result; ``Routed.runs`` keeps them for the views.
+
+        with routed(model=scripted) as r:
+            asyncio.run(example.main())     # the example's code, unchanged
+        Stepper.of_run(r.runs[0])
+
+    ``model``: an ``agents.Model`` that answers every agent's calls (``RunConfig(model=...)``;
+    None: each agent's own). ``drive``: ``async drive(run)`` that steps a run (default: Step until
+    done)."""
+
+    def __init__(self, model: Any = None, *, drive: Any = None) -> None:
+        self.state = Routed(model, drive)
+
+    def __enter__(self) -> Routed:
+        sdk = _sdk()
+        self.state.previous_runner = sdk.run.get_default_agent_runner()
+        sdk.run.set_default_agent_runner(_engine_runner(self.state))
+        return self.state
+
+    def __exit__(self, *exc: Any) -> None:
+        _sdk().run.set_default_agent_runner(self.state.previous_runner)

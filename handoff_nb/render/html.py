@@ -143,7 +143,8 @@ def request_html(step: Step) -> str:
         return '<div class="hnb-muted">(no request was built)</div>'
     sent = step.response.sent if step.response is not None else None
     if sent:
-        api = "Responses API, /v1/responses" if sent.get("api") == "responses" else "Chat Completions"
+        api = {"responses": "Responses API, /v1/responses",
+               "sdk": "the SDK's call of Model.get_response"}.get(sent.get("api"), "Chat Completions")
         return (f'<div class="hnb-h">Step {step.index}: the exact request sent ({esc(api)})</div>'
                 f'<pre>{esc(pretty(sent.get("body")), 60000)}</pre>')
     payload = step.request.chat_payload(step.model_name or "model")
