@@ -86,12 +86,14 @@ def test_customer_service_example_runs_its_tools_and_forks(examples):
     assert fork.step().final_output == "Two bags, actually."
 
 
-def test_message_filter_example_in_the_stepper(examples):
+def test_message_filter_example_in_the_stepper(examples, monkeypatch):
     pytest.importorskip("ipywidgets")
     from handoff_nb.widgets import Stepper
+    monkeypatch.setenv("HANDOFF_NB_MODEL", "offline")
     mf = examples("handoffs.message_filter")
     cfg = _scripted([testing.assistant_message("Hi Sora, nice to meet you.")])
     s = Stepper(mf.first_agent, engine="sdk", run_config=cfg, message="Hi, my name is Sora.")
+    assert s.warm() is None  # the SDK's models answer: no offline model to load
     s.step_button.click()
     assert s.error is None and s.run.done and s.run.final_output == "Hi Sora, nice to meet you."
 

@@ -312,6 +312,8 @@ class Stepper(StaticSnapshot, W.VBox):
 
     # -- warming up ----------------------------------------------------------------------------
     def _first_step_offline(self) -> bool:
+        if self.engine == "sdk":  # the SDK's own models answer: nothing of the offline model to load
+            return False
         spec = self.run_config.model if self.run_config.model is not None else self.agent.model
         if spec is None or isinstance(spec, str):
             return (spec or "").strip() == "offline" or using_offline()
