@@ -14,6 +14,10 @@ calls with the recorded responses. Each call becomes a :class:`~handoff_nb.run.S
 the SDK sent it, response, the run items the SDK streamed, handoff, history passed), on read-only
 stand-in agents of the same names (the graph as drawn).
 
+SDK code that calls ``agents.Runner`` itself runs here as it is: inside ``with routed(model=...)``
+(the SDK's default agent runner swapped for one that answers through this engine) each
+``Runner.run``/``run_sync``/``run_streamed`` becomes an :class:`SDKRun` stepped to its end.
+
 The SDK run lives on one background event loop (a daemon thread), so stepping works from plain
 Python and from a notebook cell alike. This module is the only one that drives ``agents.Runner``.
 """
