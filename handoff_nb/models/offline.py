@@ -402,16 +402,26 @@ SMALL_TALK_WORDS = frozenset(stem(w) for w in
                              "conversation greetings greeting compliments casual".split())
 QUERY_CHARS = 1000
 """The start of a long message is what the engine reads (it reads at most 512 tokens anyway)."""
-LEX_WEIGHT = 0.01
-"""What a unit of lexical score adds to a route's similarity (words support meaning; a strong
-match of several distinctive words is worth a few hundredths of similarity)."""
+LEX_WEIGHT = 0.02
+"""What a unit of lexical score adds to a route's similarity: one calibrated sum of meaning and
+words (a strong match of several distinctive words is worth a few hundredths of similarity)."""
+TOP_UNITS = 3
+"""A route is as near the message as the mean of its this many nearest sentences or clauses
+(one vector per route blurs a route that does several things; the single nearest is noisy)."""
+CLAUSE_DISCOUNT = 0.01
+"""A clause ("start games", "radio stations") counts this much less than a whole sentence."""
+LEAD_WORDS = 0.005
+LEAD_WORDS_CAP = 4.0
+"""Distinctive words the best route matched add LEAD_WORDS per unit of lexical score (at most
+LEAD_WORDS_CAP units) to its lead: words of this graph are evidence the message belongs here."""
 LEX_CAP = 3.0
 ONE_WORD = 0.5
-LEAD = 0.0
+LEAD = 0.006
 """Calibrated per graph: the best route must lead the mean of the graph's other end routes (the
-same message against each; through a desk, the routes it leads to) by this much; by default
-nothing (an agent told nothing about staying routes eagerly, as before)..."""
-LEAD_STRICT = 0.031
+same message against each; through a desk, the routes it leads to) by this much; by default a
+little (an agent told nothing about staying still routes eagerly; a near tie of every route,
+"what are your opening hours?", stays)..."""
+LEAD_STRICT = 0.033
 """...and by this much when the instructions say not to hand off when nothing fits (tuned on the
 tune halves of handoff_nb/data/benchmarks)."""
 CLOSE_CALL = 0.002
@@ -427,6 +437,70 @@ _YOURSELF = re.compile(r"\b(answer|handle|reply to|take care of|deal with)\b(?P<
 _ASK = re.compile(r"\bask (the user|them|a clarifying|for clarification|which)", re.I)
 WEAK_LEXICAL = 2.5  # kept for compatibility (notebooks may print it)
 OVERRULE_MARGIN = 0.008
+
+
+_CLAUSE_SPLIT = re.compile(r"[;:]|,\s*(?:and\s+)?|\s+and\s+(?=[a-z]+\s)")
+UNIT_SOURCES = ("handoff_description", "tool_description", "description", "rule", "instructions")
+"""The route text read by meaning: everything the user wrote about the route but its bare name."""
+CLAUSE_SOURCES = UNIT_SOURCES
+"""Where a sentence listing several jobs is also read clause by clause: the target's own texts
+(a triage's rule lines and tool descriptions are read whole)."""
+
+
+def _clauses(text: str) -> list[str]:
+    """The clauses of a sentence that lists several jobs ("Play songs, artists, ... and turn the
+    volume up"): split at commas, colons, semicolons and "and"; [] when it is one clause."""
+    parts = [re.sub(r"^(?:or|and|also)\s+", "", p.strip(" .-*>\u2013\u2014\u2192\u2022"), flags=re.I)
+             for p in _CLAUSE_SPLIT.split(text.replace("\u2192", ","))]
+    parts = [p for p in parts if len(p.split()) >= 2]  # a lone word is no clause ("artists")
+    return parts if len(parts) > 1 else []
+
+
+def _units(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each distinct sentence of ``pieces`` (source, text), then its clauses as ``clause:source``."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for src, text in pieces:
+        if src in UNIT_SOURCES and text not in seen:
+            seen.add(text)
+            out.append((src, text))
+    for src, text in list(out):
+        if src not in CLAUSE_SOURCES:
+            continue
+        for c in _clauses(text):
+            if c not in seen:
+                seen.add(c)
+                out.append(("clause:" + src, c))
+    return out
+
+
+_ENDS_CACHE: dict[tuple[Any, ...], list[tuple[str, list[tuple[str, str]], list[Any]]]] = {}
+
+
+def _route_ends(route: Route, embedder: Any) -> list[tuple[str, list[tuple[str, str]], list[Any]]]:
+    """(label, units, vectors) for each end route of ``route``: the route itself, and for a
+    mid-level desk each route below it (its description and instructions; the desk's own
+    description counted with each). Built once per graph and engine, then remembered."""
+    from . import semantic
+    key = (getattr(embedder, "name", id(embedder)), tuple(route.pieces),
+           tuple(tuple(b) for b in route.below))
+    hit = _ENDS_CACHE.get(key)
+    if hit is not None:
+        return hit
+    own = [(src, t) for src, t in route.pieces if src in ("handoff_description", "tool_description",
+                                                           "description", "rule")]
+    ends = [("", _units(route.pieces))]  # the route's own job (a desk's: what it says it covers)
+    ends += [(texts[0], _units(own + [("handoff_description", t) for t in texts[1:2]]
+                               + [("instructions", t) for t in texts[2:]]))
+             for texts in route.below]
+    ends = [(label, units or [("name", label or " ".join(words(route.target or route.tool_name)))])
+            for label, units in ends]
+    out = [(label, units, semantic.embed([t for _s, t in units], "passage", embedder))
+           for label, units in ends]
+    if len(_ENDS_CACHE) > 256:
+        _ENDS_CACHE.clear()
+    _ENDS_CACHE[key] = out
+    return out
 
 
 def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
@@ -498,26 +572,25 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     leaves: list[float] = []  # every end route's similarity (a desk's routes counted one by one)
     for d in open_handoffs:
         r = by_name[d["tool_name"]]
-        pieces = [p for p in r.pieces if p[0] in ROUTE_SOURCES]
-        vectors = semantic.embed([t for _s, t in pieces], "passage", embedder)
-        sims = [semantic.cosine(q, v) for v in vectors]
-        top = max(range(len(sims)), key=sims.__getitem__)
-        told = [x for (src, _t), x in zip(pieces, sims) if src != "instructions"]
-        own_prompt = [x for (src, _t), x in zip(pieces, sims) if src == "instructions"]
-        # the target's own prompt counts as one more piece of what the router was told
-        sim = ((sum(told) + sum(own_prompt) / len(own_prompt)) / (len(told) + 1)
-               if told and own_prompt else sum(sims) / len(sims))
-        best_piece = {"source": pieces[top][0], "text": pieces[top][1], "similarity": round(sims[top], 4)}
-        ends: list[float] = [] if r.below else [sim]
-        for texts in r.below:  # a desk is as good as what it leads to
-            bsims = [semantic.cosine(q, v) for v in semantic.embed(texts, "passage", embedder)]
-            bsim = sum(bsims) / len(bsims)
-            ends.append(bsim)
-            if bsim > sim:
-                k = max(range(len(bsims)), key=bsims.__getitem__)
-                sim = bsim
-                best_piece = {"source": "below", "text": f"{texts[0]}: {texts[k]}",
-                              "similarity": round(bsims[k], 4)}
+        sim, best_piece, ends, whole = 0.0, {"source": "-", "text": "", "similarity": 0.0}, [], 0.0
+        for label, units, vectors in _route_ends(r, embedder):
+            # sentence level: the message against each sentence and clause of what the user wrote
+            # about this route; the route is as near as its TOP_UNITS nearest ones
+            sims = semantic.similarities(q, vectors)
+            adj = [x - (CLAUSE_DISCOUNT if src.startswith("clause") else 0.0)
+                   for (src, _t), x in zip(units, sims)]
+            top = sorted(set(adj), reverse=True)[:TOP_UNITS]
+            end_sim = round(sum(top) / len(top), 4)
+            ends.append(end_sim)
+            # the same end read as a whole (the mean over its sentences): the scale the reasons
+            # to stay (small talk, the agent's own job) are measured against
+            whole = max(whole, round(sum(sims) / len(sims), 4))
+            if end_sim > sim or not best_piece["text"]:
+                k = max(range(len(adj)), key=adj.__getitem__)
+                src = units[k][0].replace("clause:", "")
+                sim = end_sim
+                best_piece = {"source": f"below {label}: {src}" if label else src,
+                              "text": units[k][1], "similarity": round(sims[k], 4)}
         # words in this graph's units: a word only this route has, in its description, is 1.0
         words_score = min(d["score"] / (1 + math.log(max(2, len(routes)))), LEX_CAP)
         if len(d["matched"]) == 1:  # one word cannot decide alone
@@ -525,7 +598,9 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
         rows.append({"tool_name": d["tool_name"], "target": d["target"],
                      "similarity": round(sim, 4), "words": round(words_score, 3),
                      "score": round(sim + LEX_WEIGHT * words_score, 4), "best_piece": best_piece,
-                     "_ends": ends})
+                     "whole": whole,
+                     "_ends": [round(e + LEX_WEIGHT * words_score, 4) for e in ends],
+                     "_raw_words": d["score"]})
     chat = max(semantic.cosine(q, v) for v in semantic.embed(list(CHAT_ANCHORS), "query", embedder))
     small_talk_route = False
     for row in rows:  # a route about small talk owns the small-talk anchors: they never beat it
@@ -536,7 +611,7 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                 row["score"] = round(row["similarity"] + LEX_WEIGHT * row["words"], 4)
                 row["best_piece"] = {"source": "small talk", "text": "small talk (no request)",
                                      "similarity": row["similarity"]}
-                row["_ends"] = [max(row["_ends"] + [row["similarity"]])]
+                row["_ends"] = [max(row["_ends"] + [row["score"]])]
     rows.sort(key=lambda x: -x["score"])
     rules = _instruction_lines(request)
     best, second = rows[0], rows[1]
@@ -544,9 +619,14 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     # (through a desk, the routes it leads to), words included
     for row in rows:
         leaves.extend(row.pop("_ends"))
+        raw_words = row.pop("_raw_words")
+        if row is best:
+            best_raw_words = raw_words
     leaves.sort(reverse=True)
-    top_words = LEX_WEIGHT * best["words"]
-    lead = (leaves[0] + top_words - sum(leaves[1:]) / max(1, len(leaves) - 1)) if len(leaves) > 1 else 1.0
+    # the lead: the best end route against the mean of the others, plus a little for the words
+    # the best route matched (distinctive words are evidence the message is about this graph)
+    lead = ((leaves[0] - sum(leaves[1:]) / (len(leaves) - 1)
+             + LEAD_WORDS * min(best_raw_words, LEAD_WORDS_CAP)) if len(leaves) > 1 else 1.0)
     margin = best["score"] - second["score"]
     need = LEAD_STRICT if rules["strict"] else LEAD
     info: dict[str, Any] = {"available": True, "engine": embedder.name, "routes": rows,
@@ -569,11 +649,13 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     words_decide = (_words_decide(lexical_best) and lexical_best is not None
                     and lexical_best["tool_name"] == best["tool_name"])
     own = _own_text(request).strip()
-    if received and len(content_stems(own)) >= 3:  # a specialist keeps what its own job covers
+    if received and len(content_stems(own)) >= 4:  # a specialist keeps what its own job covers (a
+        # line that only names the agent, "You run the organizer desk.", describes no job)
         own_sim = semantic.cosine(q, semantic.embed([own], "passage", embedder)[0])
         info["stay"] = {"similarity": round(own_sim, 4), "text": own, "own_job": True}
-        if own_sim > best["similarity"]:
-            return stay("own job", f"staying is nearer: its own job ({own_sim:.3f}: {own[:60]}) than {won}")
+        if own_sim > best["whole"]:
+            return stay("own job", f"staying is nearer: its own job ({own_sim:.3f}: {own[:60]}) than "
+                                   f"{best['tool_name']} read as a whole ({best['whole']:.3f})")
     if not received and not words_decide and lead < need:
         return stay("nothing fits", f"nothing fits well enough: {won} leads the other routes by "
                                     f"{lead:.3f} < {need:.3f} needed"
@@ -582,14 +664,14 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     # staying options the user wrote or the model brings
     if not small_talk_route and not words_decide:
         consider(chat - CHAT_MARGIN, "small talk (no request)")
-        if chat - CHAT_MARGIN >= best["similarity"]:
+        if chat - CHAT_MARGIN >= best["whole"]:
             return stay("small talk", f"staying is nearer: small talk with no request "
                                       f"({chat - CHAT_MARGIN:.3f}) vs {best['tool_name']} "
-                                      f"({best['similarity']:.3f})")
+                                      f"read as a whole ({best['whole']:.3f})")
     for what in rules["yourself"]:
         own_sim = semantic.cosine(q, semantic.embed([what], "passage", embedder)[0])
         consider(own_sim, what)
-        if own_sim >= best["similarity"]:
+        if own_sim >= best["whole"]:
             return stay("answer yourself", f"the instructions say to answer \"{what[:60]}\" yourself "
                                            f"({own_sim:.3f} vs {won})")
     if margin < (CLOSE_CALL if rules["strict"] or rules["ask"] else CLOSE_CALL / 2):
