@@ -13,7 +13,6 @@ number exactly the model's calls.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import os
