@@ -194,9 +194,8 @@ class _GatedModel:
                 self.engine = engine
                 self._models: dict[str, Any] = {}
 
-            def _live_model(self) -> Any:
+            def _live_model(self, agent: Any) -> Any:
                 """RunConfig(model=...) of the user's SDK RunConfig, else the calling agent's model."""
-                agent = engine._calling_agent
                 given = engine.sdk_run_config.model if engine.sdk_run_config is not None else None
                 model = given if given is not None else getattr(agent, "model", None)
                 if model is not None and not isinstance(model, str):
@@ -211,19 +210,27 @@ class _GatedModel:
             async def get_response(self, system_instructions: Any, input: Any, model_settings: Any,
                                    tools: Any, output_schema: Any, handoffs: Any, tracing: Any,
                                    **kwargs: Any) -> Any:
-                await engine._gate({"system_instructions": system_instructions, "input": input,
-                                    "tools": tools, "handoffs": handoffs, "model_settings": model_settings,
-                                    "output_schema": output_schema})
-                if engine._replay:
-                    response = engine._replay.pop(0)
-                    engine._model_name = "(replayed)"
-                else:
-                    live = self._live_model()
-                    engine._model_name = str(getattr(live, "model", None) or type(live).__name__)
-                    response = await live.get_response(
-                        system_instructions, input, model_settings, tools, output_schema, handoffs,
-                        tracing, **kwargs)
-                engine._responded(response)
+                if engine._call_lock is None:
+                    engine._call_lock = asyncio.Lock()
+                async with engine._call_lock:  # one call at a time (parallel nested agents queue up)
+                    if engine._own_call:
+                        engine._own_call, agent = False, engine._calling_agent
+                    else:  # a nested run (Agent.as_tool) inherited this run's RunConfig
+                        agent = engine._nested_agent(system_instructions, tools, handoffs)
+                    await engine._gate(agent, {"system_instructions": system_instructions, "input": input,
+                                               "tools": tools, "handoffs": handoffs,
+                                               "model_settings": model_settings,
+                                               "output_schema": output_schema})
+                    if engine._replay:
+                        response = engine._replay.pop(0)
+                        engine._model_name = "(replayed)"
+                    else:
+                        live = self._live_model(agent)
+                        engine._model_name = str(getattr(live, "model", None) or type(live).__name__)
+                        response = await live.get_response(
+                            system_instructions, input, model_settings, tools, output_schema, handoffs,
+                            tracing, **kwargs)
+                    engine._responded(response)
                 return response
 
             async def stream_response(self, system_instructions: Any, input: Any, model_settings: Any,
@@ -258,6 +265,7 @@ def _hooks(engine: SDKRun, user_hooks: Any) -> Any:
         async def method(self: Any, *args: Any, **kwargs: Any) -> None:
             if name == "on_llm_start":
                 engine._calling_agent = kwargs.get("agent", args[1] if len(args) > 1 else None)
+                engine._own_call = True
             if user_hooks is not None:
                 await getattr(user_hooks, name)(*args, **kwargs)
         method.__name__ = name
@@ -307,6 +315,10 @@ class SDKRun(Run):
         """Every SDK ModelResponse of the run, in order (what a fork replays)."""
         self.sdk_result: Any = None
         self._calling_agent: Any = None
+        self._own_call = False
+        """Set by the run's on_llm_start: the next gated call is this run's own (else a nested
+        ``as_tool`` run's, which inherits the RunConfig but not the hooks)."""
+        self._call_lock: asyncio.Lock | None = None
         self._events: asyncio.Queue[tuple[str, Any]] | None = None
         self._permits: asyncio.Semaphore | None = None
         self._task: Any = None
@@ -331,11 +343,37 @@ class SDKRun(Run):
         for kind, value in self._teed:
             callback(kind, value)
         self._teed, self._tee = [], callback
-    async def _gate(self, call: dict[str, Any]) -> None:
+    async def _gate(self, agent: Any, call: dict[str, Any]) -> None:
         assert self._events is not None and self._permits is not None
         await self._drain_stream()
-        self._events.put_nowait(("waiting", (self._calling_agent, call)))
+        self._events.put_nowait(("waiting", (agent, call)))
         await self._permits.acquire()
+
+    def _nested_agent(self, system_instructions: Any, tools: Any, handoffs: Any) -> Any:
+        """The agent of a nested ``Agent.as_tool`` run calling through this run's gate: of the
+        agents the graph's agent tools reach, the one these instructions, tools and handoffs fit."""
+        names = {getattr(t, "name", None) for t in tools or []}
+        handoff_names = {h.tool_name for h in handoffs or []}
+        seen, order, candidates = set(), [v._sdk_agent for v in self._views.values()], []
+        while order:
+            a = order.pop(0)
+            if id(a) in seen:
+                continue
+            seen.add(id(a))
+            for t in getattr(a, "tools", []):
+                inner = getattr(t, "_agent_instance", None)
+                if inner is not None:
+                    candidates.append(inner)
+                    order.append(inner)
+            order += [h for h in getattr(a, "handoffs", []) if hasattr(h, "handoffs")]
+
+        def fit(c: Any) -> int:
+            own = {getattr(t, "name", None) for t in getattr(c, "tools", [])}
+            hs = {getattr(h, "tool_name", None) for h in getattr(c, "handoffs", [])}
+            return (4 * (c.instructions == system_instructions) + 2 * (names <= own)
+                    + (names == own) + (not handoff_names or bool(hs)))
+        best = max(candidates, key=fit, default=None)
+        return best if best is not None else self._calling_agent
 
     def _responded(self, response: Any) -> None:
         self.sdk_responses.append(response)

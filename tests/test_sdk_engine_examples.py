@@ -97,6 +97,24 @@ def test_message_filter_example_in_the_stepper(examples, monkeypatch):
     assert s.error is None and s.run.done and s.run.final_output == "Hi Sora, nice to meet you."
 
 
+def test_agents_as_tools_example_nested_calls_are_steps_of_their_own_agents(examples):
+    """Stepped directly (no routing), the nested ``as_tool`` runs inherit the run's RunConfig, so
+    their calls pass the same gate: each is a Step, named for the nested agent; a fork replays them."""
+    ex = examples("agent_patterns.agents_as_tools")
+    model = rule_model()
+    run = hn.Runner.start(ex.orchestrator_agent, "Translate hello to Spanish, French and Italian",
+                          engine="sdk", run_config=agents.RunConfig(model=model))
+    run.run()
+    assert [s.agent.name for s in run.steps] == ["orchestrator_agent", "spanish_agent", "french_agent",
+                                                 "italian_agent", "orchestrator_agent"]
+    assert model.calls == len(run.steps) == 5 and run.final_output == "Scripted answer 5."
+    outputs = [i.raw_item["output"] for i in run.steps[3].items]
+    assert outputs == ["Scripted answer 2.", "Scripted answer 3.", "Scripted answer 4."]
+    fork = run.fork(4)  # the three nested calls replayed with the orchestrator's first
+    assert model.calls == 5 and [s.agent.name for s in fork.steps] == [s.agent.name for s in run.steps[:4]]
+    assert fork.step().final_output == "Scripted answer 6." and model.calls == 6
+
+
 # -- all 44, as they are ---------------------------------------------------------------------------
 
 def _instance(schema, defs=None, depth=0):
