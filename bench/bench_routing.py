@@ -1,12 +1,16 @@
 """The offline router on real users' messages (issue 18), side by side with a plain baseline.
 
-    python bench/bench_routing.py [--half tune|heldout|both] [--set NAME] [--words] [--wrong N]
+    python bench/bench_routing.py [--half tune|heldout|both] [--set NAME] [--wrong N]
+                                  [--engines numpy,static]
 
 For each benchmark set (handoff_nb/data/benchmarks: HWU64 flat, HWU64 two-level, SNIPS flat) and
 half, prints: the offline router's accuracy, the plain nearest-description baseline's (the same
 embeddings: the message against each target's handoff_description, no abstention; two-level:
 desk then specialist), the share of out-of-scope messages kept at triage, the worst route, and
-milliseconds per message; then the time to route a 1 MB message.
+milliseconds per message; then the time to route a 1 MB message. Each semantic engine in
+``--engines`` gets its own rows: ``numpy`` (multilingual-e5-small in float64 numpy, the default)
+and ``static`` (the table distilled from the same weights, pure Python: what a browser tab can
+run), and the baseline uses that engine's embeddings.
 """
 
 from __future__ import annotations
@@ -147,6 +151,13 @@ def one_mb_seconds() -> float:
     return time.perf_counter() - t0
 
 
+def use_engine(engine: str) -> None:
+    """Route with ``engine`` ("numpy" or "static") from now on (the default engine: None)."""
+    from handoff_nb.models import semantic
+    semantic.set_embedder(semantic.StaticE5Embedder() if engine == "static" else
+                          semantic.NumpyE5Embedder() if engine == "numpy" else None)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--half", default="both", choices=("tune", "heldout", "both"))
@@ -154,34 +165,42 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--wrong", type=int, default=0, help="print this many wrong cases per set")
     p.add_argument("--no-1mb", action="store_true")
     p.add_argument("--embed-cache", default=None, help="a pickle file of vectors (tuning only)")
+    p.add_argument("--engines", default="numpy,static",
+                   help="semantic engines to compare, comma-separated: numpy, static")
     args = p.parse_args(argv)
-    cache = None
-    if args.embed_cache:
-        from handoff_nb.models import semantic
-        cache = DiskCachedEmbedder(args.embed_cache)
-        semantic.set_embedder(cache)
     halves = ("tune", "heldout") if args.half == "both" else (args.half,)
-    print(f"{'set':<17}{'half':<9}{'router':>7}{'routed':>8}{'OOS kept':>9}{'baseline':>9}"
+    print(f"{'engine':<8}{'set':<17}{'half':<9}{'router':>7}{'routed':>8}{'OOS kept':>9}{'baseline':>9}"
           f"  {'worst route (router)':<28}{'ms/msg':>7}")
     rows = []
-    for name in ([args.set] if args.set else SETS):
+    for engine in args.engines.split(","):
+        use_engine(engine)
+        cache = None
+        if args.embed_cache and engine == "numpy":
+            from handoff_nb.models import semantic
+            cache = DiskCachedEmbedder(args.embed_cache)
+            semantic.set_embedder(cache)
+        for name in ([args.set] if args.set else SETS):
+            for half in halves:
+                r = run_set(name, half, args.wrong)
+                r["engine"] = engine
+                rows.append(r)
+                w = r["router"]["worst"]
+                print(f"{engine:<8}{name:<17}{half:<9}{r['router']['accuracy']:>7.3f}"
+                      f"{r['router']['routed']:>8.3f}{r['router']['oos_kept']:>9.3f}"
+                      f"{r['baseline']['accuracy']:>9.3f}  {(w[1] + f' {w[0]:.2f}'):<28}"
+                      f"{r['ms_per_message']:>7.1f}   {r['kinds']}", flush=True)
         for half in halves:
-            r = run_set(name, half, args.wrong)
-            rows.append(r)
-            w = r["router"]["worst"]
-            print(f"{name:<17}{half:<9}{r['router']['accuracy']:>7.3f}{r['router']['routed']:>8.3f}"
-                  f"{r['router']['oos_kept']:>9.3f}{r['baseline']['accuracy']:>9.3f}  "
-                  f"{(w[1] + f' {w[0]:.2f}'):<28}{r['ms_per_message']:>7.1f}   {r['kinds']}",
-                  flush=True)
-    for half in halves:
-        flat = next((r for r in rows if r["set"] == "hwu64_flat" and r["half"] == half), None)
-        two = next((r for r in rows if r["set"] == "hwu64_two_level" and r["half"] == half), None)
-        if flat and two:
-            print(f"two-level vs flat ({half}): {two['router']['accuracy'] - flat['router']['accuracy']:+.3f}")
-    if cache is not None:
-        cache.save()
-    if not args.no_1mb:
-        print(f"1 MB message routed in {one_mb_seconds():.2f} s")
+            flat = next((r for r in rows if r["set"] == "hwu64_flat" and r["half"] == half
+                         and r["engine"] == engine), None)
+            two = next((r for r in rows if r["set"] == "hwu64_two_level" and r["half"] == half
+                        and r["engine"] == engine), None)
+            if flat and two:
+                print(f"{engine}: two-level vs flat ({half}): "
+                      f"{two['router']['accuracy'] - flat['router']['accuracy']:+.3f}")
+        if cache is not None:
+            cache.save()
+        if not args.no_1mb:
+            print(f"{engine}: 1 MB message routed in {one_mb_seconds():.2f} s")
 
 
 if __name__ == "__main__":

