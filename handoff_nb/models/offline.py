@@ -200,7 +200,7 @@ class OfflineModel:
         if by_language is not None:
             best, kind = by_language, "language"
         elif len(open_handoffs) >= 2 and self.semantic and (best is None or (
-                best["kind"] == "handoff" and not _words_decide(best, WEAK_LEXICAL))):
+                best["kind"] == "handoff" and not _words_decide(best, WORDS_ALONE))):
             # words and meaning together (a lone handoff -- an escalation -- stays lexical)
             lexical_best = best
             choice, info = _semantic_choice(message, routes, open_handoffs, request, received,
@@ -410,7 +410,7 @@ TOP_UNITS = 3
 (one vector per route blurs a route that does several things; the single nearest is noisy)."""
 CLAUSE_DISCOUNT = 0.01
 """A clause ("start games", "radio stations") counts this much less than a whole sentence."""
-LEAD_WORDS = 0.005
+LEAD_WORDS = 0.01
 LEAD_WORDS_CAP = 4.0
 """Distinctive words the best route matched add LEAD_WORDS per unit of lexical score (at most
 LEAD_WORDS_CAP units) to its lead: words of this graph are evidence the message belongs here."""
@@ -421,7 +421,7 @@ LEAD = 0.006
 same message against each; through a desk, the routes it leads to) by this much; by default a
 little (an agent told nothing about staying still routes eagerly; a near tie of every route,
 "what are your opening hours?", stays)..."""
-LEAD_STRICT = 0.033
+LEAD_STRICT = 0.035
 """...and by this much when the instructions say not to hand off when nothing fits (tuned on the
 tune halves of handoff_nb/data/benchmarks)."""
 CLOSE_CALL = 0.002
@@ -436,6 +436,9 @@ _YOURSELF = re.compile(r"\b(answer|handle|reply to|take care of|deal with)\b(?P<
                        re.I)
 _ASK = re.compile(r"\bask (the user|them|a clarifying|for clarification|which)", re.I)
 WEAK_LEXICAL = 2.5  # kept for compatibility (notebooks may print it)
+WORDS_ALONE = WEAK_LEXICAL
+"""A lexical match this strong (two or more distinctive words, or a curated concept) decides
+without the semantic engine; below it, meaning and words are summed."""
 OVERRULE_MARGIN = 0.008
 
 
@@ -444,7 +447,10 @@ UNIT_SOURCES = ("handoff_description", "tool_description", "description", "rule"
 """The route text read by meaning: everything the user wrote about the route but its bare name."""
 CLAUSE_SOURCES = UNIT_SOURCES
 """Where a sentence listing several jobs is also read clause by clause: the target's own texts
-(a triage's rule lines and tool descriptions are read whole)."""
+(every source the route is read from)."""
+UNIT_KIND = "passage"
+"""How route sentences are embedded (e5's asymmetric passage side; "query" on both sides was no
+better on the tune halves)."""
 
 
 def _clauses(text: str) -> list[str]:
@@ -495,7 +501,7 @@ def _route_ends(route: Route, embedder: Any) -> list[tuple[str, list[tuple[str, 
              for texts in route.below]
     ends = [(label, units or [("name", label or " ".join(words(route.target or route.tool_name)))])
             for label, units in ends]
-    out = [(label, units, semantic.embed([t for _s, t in units], "passage", embedder))
+    out = [(label, units, semantic.embed([t for _s, t in units], UNIT_KIND, embedder))
            for label, units in ends]
     if len(_ENDS_CACHE) > 256:
         _ENDS_CACHE.clear()
@@ -569,7 +575,7 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     by_name = {r.tool_name: r for r in routes}
     q = semantic.embed([message[:QUERY_CHARS]], "query", embedder)[0]
     rows = []
-    leaves: list[float] = []  # every end route's similarity (a desk's routes counted one by one)
+    leaves_by_name: dict[str, float] = {}  # every end route's score (a desk's routes one by one)
     for d in open_handoffs:
         r = by_name[d["tool_name"]]
         sim, best_piece, ends, whole = 0.0, {"source": "-", "text": "", "similarity": 0.0}, [], 0.0
@@ -581,7 +587,7 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                    for (src, _t), x in zip(units, sims)]
             top = sorted(set(adj), reverse=True)[:TOP_UNITS]
             end_sim = round(sum(top) / len(top), 4)
-            ends.append(end_sim)
+            ends.append((label or " ".join(words(r.target or r.tool_name)), end_sim))
             # the same end read as a whole (the mean over its sentences): the scale the reasons
             # to stay (small talk, the agent's own job) are measured against
             whole = max(whole, round(sum(sims) / len(sims), 4))
@@ -599,7 +605,10 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                      "similarity": round(sim, 4), "words": round(words_score, 3),
                      "score": round(sim + LEX_WEIGHT * words_score, 4), "best_piece": best_piece,
                      "whole": whole,
-                     "_ends": [round(e + LEX_WEIGHT * words_score, 4) for e in ends],
+                     # the end routes counted in the lead: a desk's routes below it (its own text
+                     # too when that is what is nearest)
+                     "_ends": [(n, round(e + LEX_WEIGHT * words_score, 4)) for k, (n, e) in enumerate(ends)
+                               if k > 0 or len(ends) == 1 or e >= max(x for _n, x in ends)],
                      "_raw_words": d["score"]})
     chat = max(semantic.cosine(q, v) for v in semantic.embed(list(CHAT_ANCHORS), "query", embedder))
     small_talk_route = False
@@ -611,18 +620,19 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                 row["score"] = round(row["similarity"] + LEX_WEIGHT * row["words"], 4)
                 row["best_piece"] = {"source": "small talk", "text": "small talk (no request)",
                                      "similarity": row["similarity"]}
-                row["_ends"] = [max(row["_ends"] + [row["score"]])]
+                row["_ends"] = [(n, max(e, row["score"])) for n, e in row["_ends"]]
     rows.sort(key=lambda x: -x["score"])
     rules = _instruction_lines(request)
     best, second = rows[0], rows[1]
     # calibrated on this graph: how far the best route stands out from the other end routes
     # (through a desk, the routes it leads to), words included
     for row in rows:
-        leaves.extend(row.pop("_ends"))
+        for end_name, end_score in row.pop("_ends"):  # one route reached two ways counts once
+            leaves_by_name[end_name] = max(end_score, leaves_by_name.get(end_name, end_score))
         raw_words = row.pop("_raw_words")
         if row is best:
             best_raw_words = raw_words
-    leaves.sort(reverse=True)
+    leaves = sorted(leaves_by_name.values(), reverse=True)
     # the lead: the best end route against the mean of the others, plus a little for the words
     # the best route matched (distinctive words are evidence the message is about this graph)
     lead = ((leaves[0] - sum(leaves[1:]) / (len(leaves) - 1)
@@ -662,7 +672,8 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                                     + (" (the instructions say not to hand off when nothing fits)"
                                        if rules["strict"] else ""))
     # staying options the user wrote or the model brings
-    if not small_talk_route and not words_decide:
+    if not small_talk_route and not words_decide and not received:
+        # (an agent handed the message was handed a request: small talk is the entry's call)
         consider(chat - CHAT_MARGIN, "small talk (no request)")
         if chat - CHAT_MARGIN >= best["whole"]:
             return stay("small talk", f"staying is nearer: small talk with no request "
