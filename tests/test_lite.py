@@ -3,7 +3,8 @@ refused and recorded. Each of the twelve notebooks is opened from its own link i
 profile and run to the end in the Pyodide kernel: no error output, no "Error displaying widget",
 every graph an SVG (never DOT text). In 00 and 11 the Stepper is clicked: Send, Step (the graph
 highlight moves), Back, What if -> Apply to the next step (a forced handoff), Step (the ✎ mark),
-What changed. Slow (the site is built first if missing): marked ``lite``.
+What changed, Run until, Export HTML; in 05 the Inspector (another agent picked: its prompt
+and the graph's highlight), in 09 the Playground (Run cases twice, Open in Stepper, Step). Slow (the site is built first if missing): marked ``lite``.
 
 ``HANDOFF_NB_LITE_NOTEBOOKS=00,11`` runs only those notebooks.
 """
@@ -213,6 +214,59 @@ def _drive_stepper(page, notebook):
     page.screenshot(path=str(ARTIFACTS / f"lite_{notebook[:2]}_stepper.png"), full_page=False)
 
 
+def _drive_inspector(page):
+    """Notebook 05's Inspector: pick another agent; its system prompt and tools show, and the
+    graph highlights it."""
+    out = page.locator(".jp-OutputArea").filter(
+        has=page.locator(".widget-dropdown", has=page.locator("label", has_text=re.compile(r"^agent$")))).filter(
+        has_not=page.locator(".hnb-stepper")).first
+    out.scroll_into_view_if_needed()
+    graph = out.locator(".hnb-graphview").first
+    graph.locator("svg .node").first.wait_for(timeout=60000)
+    picker = out.locator(".widget-dropdown select").first
+    names = [o.replace("\xa0", " ") for o in picker.locator("option").all_text_contents()]
+    assert len(names) >= 2, names
+    _wait_text(page, out, f"System prompt for {names[0]}")
+    assert graph.locator(".node.hnb-active text").first.text_content() == names[0]
+    picker.select_option(index=len(names) - 1)
+    _wait_text(page, out, f"System prompt for {names[-1]}")
+    _wait_text(page, out, f"Tools for {names[-1]}")
+    assert f"System prompt for {names[0]}" not in out.inner_text()
+    page.wait_for_function("([el, t]) => { const n = el.querySelector('.node.hnb-active text');"
+                           " return n && n.textContent === t; }",
+                           arg=[graph.element_handle(), names[-1]], timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "lite_05_inspector.png"), full_page=False)
+
+
+def _drive_playground(page):
+    """Notebook 09's Playground: Run cases, edit a handoff label, Run cases again (the report
+    beside the previous one), pick a case and Open in Stepper."""
+    out = page.locator(".jp-OutputArea").filter(has=page.locator("button", has_text="Run cases")).first
+    out.scroll_into_view_if_needed()
+    _click(out, "Open in Stepper")  # nothing picked yet: the hint says what to do
+    _wait_text(page, out, "Run the cases, then pick one in the list first.")
+    _click(out, "Run cases")
+    _wait_text(page, out, "run 1: accuracy", timeout=180000)
+    first = re.search(r"run 1: accuracy (\d\.\d\d)", out.inner_text()).group(1)
+    label = out.locator(".widget-text", has=page.locator("label", has_text="label")).locator("input").first
+    label.fill("Billing: charges, refunds, invoices, double charges, payment methods")
+    label.press("Tab")
+    _click(out, "Run cases")
+    _wait_text(page, out, f"(previous {first})", timeout=180000)
+    assert "run 2: accuracy" in out.inner_text()
+    options = out.locator("select[size], .widget-select select").first
+    assert options.locator("option").count() >= 5
+    options.select_option(index=0)
+    _click(out, "Open in Stepper")
+    stepper = out.locator(".hnb-stepper").first
+    stepper.wait_for(timeout=60000)
+    stepper.locator(".hnb-graphview svg .node").first.wait_for(timeout=60000)
+    _wait_text(page, out, "Press Step")
+    _click(out, "Step")
+    _wait_text(page, out, "Step 0:")
+    page.screenshot(path=str(ARTIFACTS / "lite_09_playground.png"), full_page=False)
+
+
 @pytest.mark.parametrize("notebook", SELECTED)
 def test_notebook_runs_to_the_end_in_the_browser(site, notebook):
     outside: list[str] = []
@@ -238,7 +292,11 @@ def test_notebook_runs_to_the_end_in_the_browser(site, notebook):
             assert "retry:" in text and "HTTP 500" in text and "Streaming, " in text
         if notebook[:2] in ("00", "11"):
             _drive_stepper(page, notebook)
-            assert _problems(page) == []
+        if notebook.startswith("05"):
+            _drive_inspector(page)
+        if notebook.startswith("09"):
+            _drive_playground(page)
+        assert _problems(page) == []
         browser.close()
     assert outside == [], outside
 
