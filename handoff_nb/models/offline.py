@@ -395,6 +395,9 @@ route's own text is about small talk (then small talk is that route's business).
 CHAT_MARGIN = 0.022
 """E5 similarities are compressed (most pairs 0.7-0.85): a route must come within this of the
 nearest small-talk anchor to be taken; below it the message has no clear request (stay)."""
+CHAT_MARGIN_STRICT = 0.04
+"""The same where the instructions say not to hand off when nothing fits (tuned on the tune halves
+of handoff_nb/data/benchmarks)."""
 SMALL_TALK_ROUTE_MARGIN = 0.035
 """A route about small talk counts a message as small talk when it is this near an anchor."""
 SMALL_TALK_WORDS = frozenset(stem(w) for w in
@@ -485,18 +488,18 @@ _ENDS_CACHE: dict[tuple[Any, ...], list[tuple[str, list[tuple[str, str]], list[A
 
 def _route_ends(route: Route, embedder: Any) -> list[tuple[str, list[tuple[str, str]], list[Any]]]:
     """(label, units, vectors) for each end route of ``route``: the route itself, and for a
-    mid-level desk each route below it (its description and instructions; the desk's own
-    description counted with each). Built once per graph and engine, then remembered."""
+    mid-level desk each route below it (its description and instructions). Built once per graph
+    and engine, then remembered."""
     from . import semantic
     key = (getattr(embedder, "name", id(embedder)), tuple(route.pieces),
            tuple(tuple(b) for b in route.below))
     hit = _ENDS_CACHE.get(key)
     if hit is not None:
         return hit
-    own = [(src, t) for src, t in route.pieces if src in ("handoff_description", "tool_description",
-                                                           "description", "rule")]
     ends = [("", _units(route.pieces))]  # the route's own job (a desk's: what it says it covers)
-    ends += [(texts[0], _units(own + [("handoff_description", t) for t in texts[1:2]]
+    # each route below a desk by its own texts only (the desk's one line added to every one of
+    # them made siblings look alike and the lead shrink)
+    ends += [(texts[0], _units([("handoff_description", t) for t in texts[1:2]]
                                + [("instructions", t) for t in texts[2:]]))
              for texts in route.below]
     ends = [(label, units or [("name", label or " ".join(words(route.target or route.tool_name)))])
@@ -674,10 +677,13 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
     # staying options the user wrote or the model brings
     if not small_talk_route and not words_decide and not received:
         # (an agent handed the message was handed a request: small talk is the entry's call)
-        consider(chat - CHAT_MARGIN, "small talk (no request)")
-        if chat - CHAT_MARGIN >= best["whole"]:
+        # where the instructions say when to stay, the calibrated lead above has judged "nothing
+        # fits"; small talk then needs to be clearly nearer
+        chat_margin = CHAT_MARGIN_STRICT if rules["strict"] else CHAT_MARGIN
+        consider(chat - chat_margin, "small talk (no request)")
+        if chat - chat_margin >= best["whole"]:
             return stay("small talk", f"staying is nearer: small talk with no request "
-                                      f"({chat - CHAT_MARGIN:.3f}) vs {best['tool_name']} "
+                                      f"({chat - chat_margin:.3f}) vs {best['tool_name']} "
                                       f"read as a whole ({best['whole']:.3f})")
     for what in rules["yourself"]:
         own_sim = semantic.cosine(q, semantic.embed([what], "passage", embedder)[0])
