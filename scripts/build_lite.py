@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "build" / "lite"
@@ -48,6 +49,15 @@ EMSCRIPTEN_ONLY = ("httpx2-jsfetch",)
 NOT_IN_PYODIDE = ("httpcore2", "h11", "truststore", "pexpect", "ptyprocess")
 # jedi (IPython's completer, imported on first completion) 0.20 ships 4.9 MB of stubs; 0.19 is 1.6 MB
 CONSTRAINTS = ("jedi<0.20",)
+# ... of which its stubs for packages that are not in the site (django, requests, six...): 0.45 MB
+STRIP = {"jedi": ("jedi/third_party/typeshed/third_party/", "jedi/third_party/django-stubs/")}
+# what the Pyodide kernel installs and imports before it is ready (jupyterlite_pyodide_kernel's
+# worker: micropip, piplite, then piplite.install of each of these, then `import pyodide_kernel`)
+KERNEL_START = ("piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython")
+# of those, the packages whose modules imported at start ship as bytecode only, as Pyodide's own
+# distribution ships these packages (their frames hardly ever show in a lesson's traceback; with
+# their sources too the site would be 45.8 MB)
+SOURCELESS = ("ipython", "prompt-toolkit", "jedi", "parso", "pygments", "wcwidth")
 
 
 def run(*cmd: str, cwd: Path | None = None) -> None:
@@ -105,27 +115,200 @@ def wheels() -> list[Path]:
     for skip in SKIP_WHEELS + NOT_IN_PYODIDE:
         for w in folder.glob(f"{skip}-*.whl"):
             w.unlink()
+    for name, prefixes in STRIP.items():
+        for w in folder.glob(f"{name}-*.whl"):
+            _rewrite_wheel(w, drop=lambda f: f.startswith(prefixes))
     return sorted(folder.glob("*.whl"))
+
+
+def canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def wheel_meta(path: Path) -> tuple[str, str, list[str], list[str]]:
+    """(name, version, requirements that apply in Pyodide without extras, top-level modules)."""
+    import zipfile
+    from email.parser import HeaderParser
+    from packaging.requirements import Requirement
+    env = {"sys_platform": "emscripten", "platform_system": "Emscripten", "os_name": "posix",
+           "python_version": "3.14", "python_full_version": "3.14.2", "implementation_name": "cpython",
+           "platform_python_implementation": "CPython", "platform_machine": "wasm32", "extra": ""}
+    with zipfile.ZipFile(path) as z:
+        meta_name = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        meta = HeaderParser().parsestr(z.read(meta_name).decode())
+        tops = sorted({n.split("/", 1)[0].removesuffix(".py") for n in z.namelist()
+                       if not n.split("/", 1)[0].endswith((".dist-info", ".data")) and (n.endswith(".py") or "/" in n)})
+    deps = []
+    for line in meta.get_all("Requires-Dist") or []:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(env):
+            deps.append(canonical(req.name))
+    return canonical(meta["Name"]), meta["Version"], deps, tops
+
+
+def kernel_start_lock(site: Path) -> list[str]:
+    """Lock entries (pyodide-lock.json) for every wheel the kernel installs before it is ready,
+    pointing at the wheels already in the site, and the kernel's ``loadPyodideOptions.packages``
+    naming them: Pyodide then fetches and unpacks them all at once while it boots, instead of
+    piplite resolving them one requirement after the other (micropip, all.json, one wheel per
+    round trip). The rest (handoff_nb and its extras) stays with ``%pip install`` from piplite."""
+    lock_path = site / "static" / "pyodide" / "pyodide-lock.json"
+    lock = json.loads(lock_path.read_text())
+    wheels = {}
+    for folder in (site / "pypi", site / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"):
+        for w in folder.glob("*.whl"):
+            name, version, deps, tops = wheel_meta(w)
+            if name in SKIP_WHEELS or name in wheels:
+                continue
+            wheels[name] = (w, version, deps, tops)
+    wanted, todo = [], list(KERNEL_START)
+    while todo:
+        name = todo.pop(0)
+        if name in wanted or name in lock["packages"]:
+            continue
+        if name not in wheels:
+            raise SystemExit(f"the kernel needs {name} at start but the site has no wheel for it")
+        wanted.append(name)
+        todo += wheels[name][2]
+    for name in wanted:
+        w, version, deps, tops = wheels[name]
+        lock["packages"][name] = {
+            "name": name, "version": version, "file_name": os.path.relpath(w, lock_path.parent),
+            "install_dir": "site", "sha256": sha256(w), "package_type": "package",
+            "imports": tops, "depends": [d for d in deps if d in wanted or d in lock["packages"]],
+            "unvendored_tests": False}
+    lock_path.write_text(json.dumps(lock, indent=1))
+    return ["micropip", *wanted]
+
+
+PYC_SCRIPT = r"""
+import { loadPyodide } from "%(mjs)s";
+const py = await loadPyodide({ indexURL: "%(index)s/" });
+py.FS.mkdirTree("/w");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: "%(tree)s" }, "/w");
+py.runPython(`
+import compileall, importlib.util, os, py_compile, sys
+ok = compileall.compile_dir("/w/compile", quiet=1, workers=1,
+                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+for group in ("compile", "kernel"):
+    sys.path[:0] = [f"/w/{group}/{d}" for d in sorted(os.listdir(f"/w/{group}"))]
+try:  # what the kernel imports before it is ready
+    import pyodide_kernel
+except Exception as e:
+    print("import pyodide_kernel failed here:", type(e).__name__, e, "- importing IPython and jedi")
+    import IPython, jedi
+    IPython.core.interactiveshell.InteractiveShell.instance()
+used = sorted({importlib.util.cache_from_source(m.__file__) for m in list(sys.modules.values())
+               if (getattr(m, "__file__", None) or "").startswith("/w/compile/") and m.__file__.endswith(".py")})
+open("/w/used.txt", "w").write("\\n".join(used))
+print("compiled for", sys.implementation.cache_tag, "ok" if ok else "with errors", "-", len(used), "modules imported at start")
+`);
+"""
+
+
+def precompile(whls: list[Path], dist: Path) -> None:
+    """Bytecode for the modules the kernel imports before it is ready (IPython, jedi,
+    prompt_toolkit...: some 600), compiled by Pyodide's own Python (run in node), which also
+    imports the kernel to find out which modules those are. Each goes in as
+    ``__pycache__/*.cpython-314.pyc`` next to its source, unchecked-hash (used as is, whatever
+    the unpacked file's time), so the kernel's first import skips compiling them from source;
+    the sources stay (tracebacks, ``??``), except in SOURCELESS, whose modules become ``mod.pyc``
+    in place of ``mod.py``. Only the modules imported at start: all of them would add 5.6 MB
+    (pygments' lexers, mostly)."""
+    import zipfile
+    tree = CACHE / "pyc-tree"
+    needed = _kernel_deps(whls)
+    chosen = [w for w in whls if canonical(w.name.split("-")[0]) in needed]
+    shutil.rmtree(tree, ignore_errors=True)
+    for w in chosen:
+        with zipfile.ZipFile(w) as z:
+            z.extractall(tree / "compile" / w.name)
+    kernel_wheels = Path(sys.prefix) / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
+    (tree / "kernel").mkdir()
+    for w in kernel_wheels.glob("*.whl"):
+        if not w.name.startswith(SKIP_WHEELS):
+            with zipfile.ZipFile(w) as z:
+                z.extractall(tree / "kernel" / w.name)
+    script = CACHE / "pyc.mjs"
+    script.write_text(PYC_SCRIPT % {"mjs": dist / "pyodide.mjs", "index": dist, "tree": tree})
+    run("node", str(script))
+    used = set((tree / "used.txt").read_text().split("\n"))
+    for w in chosen:
+        root = tree / "compile" / w.name
+        pycs = {p.relative_to(root).as_posix(): p for p in root.rglob("*.pyc")
+                if f"/w/compile/{w.name}/{p.relative_to(root).as_posix()}" in used}
+        _add_bytecode(w, pycs, sourceless=canonical(w.name.split("-")[0]) in SOURCELESS)
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def _add_bytecode(wheel: Path, pycs: dict[str, Path], sourceless: bool) -> None:
+    """Rewrite ``wheel`` with ``pycs`` (``pkg/__pycache__/mod.cpython-314.pyc`` -> file) added;
+    ``sourceless``: each as ``pkg/mod.pyc`` in place of ``pkg/mod.py``."""
+    moves = {}
+    for name, path in pycs.items():
+        folder, _, file = name.rpartition("__pycache__/")
+        moves[folder + file.split(".", 1)[0] + ".pyc" if sourceless else name] = path
+    dropped = {m[:-1] for m in moves} if sourceless else set()  # pkg/mod.py
+    _rewrite_wheel(wheel, drop=dropped.__contains__, add=moves)
+
+
+def _rewrite_wheel(wheel: Path, drop: Any = lambda name: False, add: dict[str, Path] | None = None) -> None:
+    """``wheel`` without the files ``drop(name)`` is true of, with ``add`` (name -> file); its
+    RECORD follows."""
+    import zipfile
+    add = add or {}
+    tmp = wheel.with_suffix(".tmp")
+    with zipfile.ZipFile(wheel) as old, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if drop(info.filename):
+                continue
+            data = old.read(info)
+            if info.filename.endswith(".dist-info/RECORD"):
+                lines = [l for l in data.decode().splitlines() if not drop(l.rsplit(",", 2)[0])]
+                data = ("\n".join(lines + [f"{a},," for a in sorted(add)]) + "\n").encode()
+            new.writestr(info, data)
+        for name, path in sorted(add.items()):
+            new.write(path, name)
+    tmp.replace(wheel)
+
+
+def _kernel_deps(whls: list[Path]) -> set[str]:
+    meta = {}
+    for w in whls:
+        name, _, deps, _ = wheel_meta(w)
+        meta[name] = deps
+    seen, todo = set(), [n for n in KERNEL_START]
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo += meta.get(n, [])
+    return seen
 
 
 UNUSED = (
     # icon fonts for browsers without WOFF (SVG fonts: no current browser loads them; EOT: old IE)
     "build/fa-*.svg", "build/fa-*.eot",
+    # ... and TTF/WOFF copies of the WOFF2 icon fonts: the CSS names WOFF2 first, and every
+    # browser that runs Pyodide (WebAssembly, ES modules) reads WOFF2
+    "build/fa-*.ttf", "build/fa-*.woff",
     # Pyodide's TypeScript declarations and stand-alone consoles: never loaded by the kernel
     "static/pyodide/*.d.ts", "static/pyodide/console*.html",
 )
 
 
 def trim(site: Path) -> None:
-    """Drop files the site never serves to a reader (1.7 MB)."""
+    """Drop files the site never serves to a reader (2.4 MB)."""
     for pattern in UNUSED:
         for f in site.glob(pattern):
             f.unlink()
 
 
 def main() -> None:
-    dist = pyodide_tarball(pyodide_dist())
+    pyodide = pyodide_dist()
+    dist = pyodide_tarball(pyodide)
     whls = wheels()
+    precompile(whls, pyodide)
     lite_dir = CACHE / "lite-dir"
     shutil.rmtree(lite_dir, ignore_errors=True)
     lite_dir.mkdir(parents=True)
@@ -165,6 +348,7 @@ def main() -> None:
         raise SystemExit(f"no Pyodide in the site ({mjs} missing)")
     plugin["pyodideUrl"] = "./static/pyodide/pyodide.mjs"
     plugin["disablePyPIFallback"] = True
+    plugin["loadPyodideOptions"] = {"packages": kernel_start_lock(OUT)}
     config["jupyter-config-data"]["exposeAppInBrowser"] = True  # window.jupyterapp, for the browser test
     # a link (lab/index.html?path=notebooks/05_...) opens the notebook it names, alone: the layout
     # (workspace) lives in memory, so the last visit's notebooks and kernels are not restored.
