@@ -18,9 +18,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "bench"))
 from bench_routing import baseline, load_benchmark, prewarm, score  # noqa: E402
 
 # set: (accuracy, in-scope routed right, out-of-scope kept, worst route) floors on the held-out half
-FLOORS = {"hwu64_flat": (0.70, 0.70, 0.65, 0.50),       # measured: 0.737 0.744 0.713 0.57
-          "hwu64_two_level": (0.68, 0.66, 0.65, 0.35),  # measured: 0.709 0.701 0.738 0.40
-          "snips_flat": (0.72, 0.70, 0.72, 0.45)}       # measured: 0.763 0.748 0.802 0.53
+# (measured once on the held-out halves after tuning on the tune halves only, numpy engine;
+# before the sentence-level router: 0.737 0.744 0.713 0.57 / 0.709 0.701 0.738 0.40 / 0.763 0.748 0.802 0.53)
+FLOORS = {"hwu64_flat": (0.75, 0.77, 0.65, 0.50),       # measured: 0.771 0.795 0.675 0.53
+          "hwu64_two_level": (0.77, 0.76, 0.78, 0.50),  # measured: 0.794 0.789 0.812 0.53
+          "snips_flat": (0.80, 0.81, 0.77, 0.60)}       # measured: 0.828 0.838 0.802 0.63
 _results: dict[str, dict] = {}
 
 
@@ -52,9 +54,9 @@ def test_router_beats_plain_nearest_description(name):
     assert r["router"]["accuracy"] > r["baseline"]["accuracy"] + 0.05, (r["router"], r["baseline"])
 
 
-def test_two_level_is_within_five_points_of_flat():
+def test_two_level_is_within_three_points_of_flat():
     flat, two = _run("hwu64_flat")["router"], _run("hwu64_two_level")["router"]
-    assert two["accuracy"] >= flat["accuracy"] - 0.05, (flat, two)
+    assert two["accuracy"] >= flat["accuracy"] - 0.03, (flat, two)  # measured: +0.023
 
 
 def test_abstentions_are_explained():
