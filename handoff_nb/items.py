@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from .tool_output import structured_tool_output
+
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
 
@@ -202,6 +204,18 @@ class ItemHelpers:
                 or message.get("type", "message") != "message":
             return None
         return content_text(message) or None
+
+    @classmethod
+    def tool_call_output_item(cls, tool_call: Any, output: Any) -> TResponseInputItem:
+        """The ``function_call_output`` item answering ``tool_call`` (as the SDK's helper): a
+        structured output (ToolOutputText/Image/FileContent, a dict of that shape, or a list of
+        them) as input_text/input_image/input_file parts, a string as it is, anything else str()."""
+        call_id = tool_call.get("call_id") if isinstance(tool_call, dict) else tool_call.call_id
+        if isinstance(output, str):
+            return function_call_output(call_id, output)
+        parts = structured_tool_output(output)
+        return {"type": "function_call_output", "call_id": call_id,
+                "output": parts if parts is not None else str(output)}
 
     @classmethod
     def input_to_new_input_list(cls, input: str | list[TResponseInputItem]) -> list[TResponseInputItem]:

@@ -66,6 +66,7 @@ from .tool_context import ToolContext
 from .tool_guardrails import invoke_guarded
 from .tool_names import resolve_tool_name_collisions
 from .tool_use import FunctionToolResult, tools_to_final_output
+from .tool_output import structured_tool_output
 from .tools import tool_output_text
 from .views import bundle
 
@@ -699,8 +700,11 @@ class Run:
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
                      else await invoke_guarded(tool, tool_ctx, arguments, agent))  # tool guardrails
             text = tool_output_text(value)
-            items.append(ToolCallOutputItem(agent, function_call_output(call["call_id"], text),
-                                            output=value))
+            parts = structured_tool_output(value)  # ToolOutputImage ... go as input parts (SDK)
+            raw = function_call_output(call["call_id"], text)
+            if parts is not None:
+                raw["output"] = parts
+            items.append(ToolCallOutputItem(agent, raw, output=value))
             results.append(FunctionToolResult(tool=tool, output=value, run_item=items[-1]))
             await hooks.on_tool_end(tool_ctx, agent, tool, text)
             if agent.hooks:
