@@ -13,6 +13,13 @@ of the agent's own instructions that mention a target ("Charges, refunds ... -> 
   "manager" or "unhelpful last time");
 * the best route above ``threshold`` is taken; otherwise the agent answers in text, marked as
   offline output. It never hands back to an agent that already had this user message.
+* where words leave the choice open, by meaning and words together (the semantic engine, when
+  installed): every route text -- and for a mid-level desk every route below it -- is read
+  sentence by sentence and clause by clause (one vector each, built once per graph); a route is
+  as near as the mean of its nearest few units, plus a little per unit of lexical score; the
+  agent stays when the best route does not stand out enough from the others (calibrated per
+  graph: its lead over the mean of the graph's end routes), on small talk at the entry, when the
+  instructions say to answer it, or when the two best are too close to call.
 
 Every response carries ``explanation``: per route, its score and the words that matched, so the
 views can show *why* a route was taken. Arguments for ``input_type`` schemas are filled from the
