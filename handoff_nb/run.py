@@ -62,6 +62,7 @@ from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
 from .approvals import RunState, decide, rejected, rejection_output, resume, run_until_interrupted
 from .guardrail import run_input_guardrails, run_output_guardrails
+from .input_dedupe import collapse_duplicates
 from .tool_context import ToolContext
 from .tool_guardrails import invoke_guarded
 from .tool_names import resolve_tool_name_collisions
@@ -312,7 +313,7 @@ class Run:
         if self.run_config.model_timeout is not None and not self.run_config.model_timeout > 0:
             raise UserError(f"model_timeout must be > 0 seconds or None, got "
                             f"{self.run_config.model_timeout!r}")
-        self.hooks = hooks or RunHooks()
+        self.hooks = hooks if hooks is not None else RunHooks()  # a falsy hooks object still runs (SDK)
         self.starting_agent = starting_agent
         self.entry_agent = starting_agent
         """The conversation's entry agent (kept across next_turn; restart=True goes back to it)."""
@@ -602,7 +603,7 @@ class Run:
         ctx, agent = self.context_wrapper, step.agent
         try:
             await self.hooks.on_agent_end(ctx, agent, step.final_output)
-            if agent.hooks:
+            if agent.hooks is not None:
                 await agent.hooks.on_end(ctx, agent, step.final_output)
         except BaseException as e:  # the answer is committed: keep it, report the hook
             step.hook_error = e
@@ -615,7 +616,7 @@ class Run:
         if self._started_agent is not agent:
             hook_ctx = AgentHookContext(ctx.context, ctx.usage, turn_input=list(self.next_input()))
             await hooks.on_agent_start(hook_ctx, agent)
-            if agent.hooks:
+            if agent.hooks is not None:
                 await agent.hooks.on_start(hook_ctx, agent)
 
         if self._turns == 0 and agent is self.starting_agent:
@@ -637,7 +638,7 @@ class Run:
 
         # 2. the model
         await hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
-        if agent.hooks:
+        if agent.hooks is not None:
             await agent.hooks.on_llm_start(ctx, agent, request.system_prompt, request.input)
         if self._forced is not None:  # an edited step (handoff_nb.timetravel): no model call
             raw, step.edited = self._forced, [*step.edited, "response forced"]
@@ -649,7 +650,7 @@ class Run:
         response = replace(response, agent=agent, model_name=response.model_name or model_label(model))
         step.response, step.model_name, step.usage = response, response.model_name, response.usage
         await hooks.on_llm_end(ctx, agent, response)
-        if agent.hooks:
+        if agent.hooks is not None:
             await agent.hooks.on_llm_end(ctx, agent, response)
 
         # 3. check the whole response before acting on any of it
@@ -694,7 +695,7 @@ class Run:
             arguments = call.get("arguments") or "{}"
             tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments, cfg)
             await hooks.on_tool_start(tool_ctx, agent, tool)
-            if agent.hooks:
+            if agent.hooks is not None:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
             decision = decisions.get(call["call_id"])
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
@@ -707,7 +708,7 @@ class Run:
             items.append(ToolCallOutputItem(agent, raw, output=value))
             results.append(FunctionToolResult(tool=tool, output=value, run_item=items[-1]))
             await hooks.on_tool_end(tool_ctx, agent, tool, text)
-            if agent.hooks:
+            if agent.hooks is not None:
                 await agent.hooks.on_tool_end(tool_ctx, agent, tool, text)
         items += error_outputs
 
@@ -763,8 +764,8 @@ class Run:
             raise HandoffCallbackError(f"on_handoff of {h.tool_name!r} ({agent.name} -> "
                                        f"{h.agent_name}) raised {type(e).__name__}: {e}") from e
         await self.hooks.on_handoff(ctx, agent, target)
-        if target.hooks:
-            await target.hooks.on_handoff(ctx, target, agent)
+        if agent.hooks is not None:  # as SDK 0.24 does: the handing-off agent's hooks hear it
+            await agent.hooks.on_handoff(ctx, agent=target, source=agent)
         items = items + [HandoffOutputItem(agent, function_call_output(
             call["call_id"], h.get_transfer_message(target)), source_agent=agent, target_agent=target)]
 
@@ -923,7 +924,9 @@ async def _filter_model_input(fn: Any, request: ModelRequest, agent: Agent,
     if not isinstance(out, ModelInputData):
         raise UserError(f"call_model_input_filter {_name(fn)} must return ModelInputData, got "
                         f"{type(out).__name__}")
-    return replace(request, input=normalize_input(list(out.input)), instructions=out.instructions)
+    # a filter's duplicates collapse to their latest value, calls before outputs (SDK 0.24)
+    return replace(request, input=collapse_duplicates(normalize_input(list(out.input))),
+                   instructions=out.instructions)
 
 
 def _history(data: HandoffInputData) -> list[TResponseInputItem]:

@@ -376,8 +376,8 @@ def test_hooks_fire_in_order():
         """T."""
         return "r"
 
-    b = Agent(name="B", hooks=AH())
-    a = Agent(name="A", tools=[t1], handoffs=[b])
+    b = Agent(name="B")  # SDK 0.24 calls the handing-off agent's AgentHooks.on_handoff
+    a = Agent(name="A", tools=[t1], handoffs=[b], hooks=AH())
     m = ScriptedModel([call_tool("t1"), handoff_to("B"), say("bye")])
     Runner.run_sync(a, "x", hooks=H(), run_config=cfg(m))
     assert events == [("start", "A"), ("tool", "t1"), ("tool_end", "r"), ("handoff", "A", "B"),
