@@ -34,14 +34,18 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
+from ._util import run_sync
 from .agent import Agent
 from .context import Usage
 from .errors import UserError
+from .handoffs import handoff
 from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
                     ToolCallOutputItem, content_text, normalize_input)
 from .models.interface import ModelRequest, ModelResponse
 from .models.sdk_model import output_items, usage_of
 from .run import HandoffRecord, Run, RunConfig, Step
+from .sdk import is_sdk_agent
+from .tools import FunctionTool
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
@@ -134,7 +138,6 @@ def _sent(call: dict[str, Any], request_input: list[Any]) -> dict[str, Any]:
 # -- the graph as drawn: read-only stand-ins of the SDK agents ---------------------------------------
 
 def _stand_in_tool(name: str, description: str, schema: dict[str, Any]) -> Any:
-    from .tools import FunctionTool
 
     async def invoke(ctx: Any, arguments: str) -> Any:
         raise UserError(f"{name!r} belongs to an SDK-engine run: the SDK runs it")
@@ -145,7 +148,6 @@ def _stand_in_tool(name: str, description: str, schema: dict[str, Any]) -> Any:
 def view_graph(sdk_agent: Any) -> tuple[Agent, dict[int, Agent]]:
     """Stand-in handoff_nb agents for an SDK graph (names, string instructions, descriptions, tool
     and handoff names and schemas), keyed by the SDK agents' ids. Walked iteratively."""
-    from .handoffs import handoff
     views: dict[int, Agent] = {}
     order = [sdk_agent]
     i = 0
@@ -660,7 +662,6 @@ def start(sdk_agent: Any, input: Any, *, context: Any = None, max_turns: Any = N
           run_config: Any = None) -> SDKRun:
     """``Runner.start(sdk_agent, input, engine="sdk")``: ``run_config`` is the SDK's
     ``agents.RunConfig`` (or None)."""
-    from .sdk import is_sdk_agent
     views = getattr(sdk_agent, "_sdk_views", None)
     sdk_agent = getattr(sdk_agent, "_sdk_agent", sdk_agent)
     if not is_sdk_agent(sdk_agent):
@@ -790,7 +791,6 @@ def _engine_runner(routed: Routed) -> Any:
             return await routed.adrive(routed.new_run(starting_agent, input, kwargs))
 
         def run_sync(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:
-            from ._util import run_sync
             return run_sync(routed.adrive(routed.new_run(starting_agent, input, kwargs)))
 
         def run_streamed(self, starting_agent: Any, input: Any, **kwargs: Any) -> Any:

@@ -45,20 +45,6 @@ NOT_YET_MOVED: dict[tuple[str, str], str] = {
         OWNED_ELSEWHERE,
     ("handoff_nb.models.offline", "handoff_nb.models.semantic"):
         OWNED_ELSEWHERE,
-    ("handoff_nb.models.semantic", "handoff_nb.models"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.models.semantic", "handoff_nb.models.e5_static"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.models.semantic", "handoff_nb.models.provider"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.sdk_engine", "handoff_nb._util"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.sdk_engine", "handoff_nb.handoffs"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.sdk_engine", "handoff_nb.sdk"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.sdk_engine", "handoff_nb.tools"):
-        OWNED_ELSEWHERE,
 }
 
 
@@ -91,6 +77,8 @@ def _targets(current: str, node: ast.AST) -> list[str]:
     else:
         name = node.module or ""
     subs = [f"{name}.{a.name}" for a in node.names if f"{name}.{a.name}" in MODULES]
+    if subs and len(subs) == len(node.names):  # ``from .p import x``: x (loading x runs p first)
+        return subs
     return [name, *subs]
 
 

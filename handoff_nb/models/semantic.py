@@ -28,6 +28,7 @@ text), so an evaluation embeds each route text once per process, not once per ca
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -36,6 +37,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
+
+from . import e5_static
+from .provider import show_info
 
 IN_BROWSER = sys.platform == "emscripten"
 SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only in this browser tab: the semantic "
@@ -90,7 +94,6 @@ class StaticE5Embedder:
     exactly deterministic, under a millisecond per message; its vectors are tuples of floats."""
 
     def __init__(self, source: Any = None) -> None:
-        from . import e5_static
         self._model = e5_static.StaticE5(source)
         self.name = self._model.name
 
@@ -187,7 +190,6 @@ def static_fallback() -> bool:
 
 
 def _static_shipped() -> bool:
-    from . import e5_static
     return e5_static.data_path() is not None
 
 
@@ -195,7 +197,6 @@ def _engine_installed() -> bool:
     if os.environ.get("HANDOFF_NB_SEMANTIC", "").lower() in ("0", "off", "false", "no"):
         return False
     if engine_choice() == "static":
-        from . import e5_static
         return e5_static.data_path() is not None
     return default_variant() is not None
 
@@ -229,7 +230,6 @@ def _default_engine() -> Embedder:
     if choice == "static":
         if _static is None:
             if threading.current_thread() is threading.main_thread():
-                from .provider import show_info
                 show_info(STATIC_FALLBACK_NOTICE if static_fallback() else STATIC_LOADING_NOTICE)
             t0 = time.perf_counter()
             _static = StaticE5Embedder()
@@ -240,7 +240,6 @@ def _default_engine() -> Embedder:
         if threading.current_thread() is threading.main_thread():
             # a background load (the Stepper's warm()) shows its own loading line; a notice
             # printed from that thread would land in whichever cell happens to be running
-            from .provider import show_info
             show_info(LOADING_NOTICE.format(variant=variant))
         t0 = time.perf_counter()
         _default = NumpyE5Embedder(variant=variant)
@@ -293,7 +292,6 @@ def show_hint_once() -> bool:
         if _hint_shown:
             return False
         _hint_shown = True
-    from .provider import show_info
     show_info(SEMANTIC_HINT)
     return True
 
@@ -335,7 +333,6 @@ def save_cache(path: str, engine_name: str | None = None) -> int:
     ``.npz``); returns how many. A JupyterLite build runs its notebooks, saves the cache next to
     the weights (``handoff_nb/data/e5/cache.npz``) and the browser then embeds only new texts:
     the numbers are the same there (float64, to ~1e-15), only the time differs."""
-    import json
 
     import numpy as np
     with _lock:
@@ -349,7 +346,6 @@ def save_cache(path: str, engine_name: str | None = None) -> int:
 
 def load_cache(path: str) -> int:
     """Add the embeddings saved by :func:`save_cache` to the cache; returns how many."""
-    import json
 
     import numpy as np
     with np.load(path) as z:
