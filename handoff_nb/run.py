@@ -878,7 +878,7 @@ async def build_request(agent: Agent, ctx: RunContextWrapper[Any], cfg: RunConfi
         tools=[t.chat_spec() for t in tools] + [h.chat_spec() for h in handoffs],
         model_settings=_settings(agent, cfg, reset_tool_choice),
         handoffs=tuple(_handoff_info(h) for h in handoffs), step_index=step_index,
-        output_schema=output_schema_of(agent))
+        output_schema=output_schema_of(agent), tool_objects=tuple(tools), handoff_objects=tuple(handoffs))
     return request, tools, handoffs
 
 

@@ -62,6 +62,11 @@ class ModelRequest:
     output_schema: Any = None
     """The agent's output schema (an ``AgentOutputSchemaBase``) when it has an ``output_type``:
     the model is asked for JSON in it. None: plain text."""
+    tool_objects: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The FunctionTool objects the request was built from (what an SDK-style ``Model`` is given
+    as ``tools``, as the SDK gives them); empty for a request built elsewhere."""
+    handoff_objects: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The Handoff objects the request was built from (an SDK-style ``Model``'s ``handoffs``)."""
 
     @property
     def system_prompt(self) -> str:

@@ -80,6 +80,19 @@ def is_sdk_style(model: Any) -> bool:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
+    if params and all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params.values()):
+        # get_response(*args, **kwargs) wrapping super(): the first base that names its arguments
+        for cls in type(model).__mro__[1:]:
+            base = cls.__dict__.get("get_response")
+            if base is None:
+                continue
+            try:
+                named = inspect.signature(base).parameters
+            except (TypeError, ValueError):
+                break
+            if not all(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in named.values()):
+                params = {k: v for k, v in named.items() if k != "self"}
+                break
     style = "system_instructions" in params or len([
         p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) >= 7
     if key is not None:
@@ -170,6 +183,8 @@ class SDKModelAdapter:
                  for t in request.tools if t["function"]["name"] not in {h.tool_name for h in request.handoffs}]
         handoffs = [HandoffSpec(h.tool_name, h.tool_description, h.input_json_schema, h.target)
                     for h in request.handoffs]
+        if request.tool_objects or request.handoff_objects:  # the objects themselves, as the SDK passes
+            tools, handoffs = list(request.tool_objects), list(request.handoff_objects)
         return dict(system_instructions=request.system_prompt or None, input=sdk_input(request),
                     model_settings=request.model_settings, tools=tools,
                     output_schema=request.output_schema, handoffs=handoffs,
