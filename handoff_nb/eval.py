@@ -38,6 +38,7 @@ from .models.offline import OfflineModel
 from .models.provider import resolve_model
 from .pricing import cost
 from .ratelimit import AdaptiveLimiter
+from . import run as _run  # _warm_up calls _run.build_request (looked up per call)
 from .run import RunConfig, RunContextWrapper, Runner, _resolve_model
 
 PROGRESS_FROM = 200
@@ -288,7 +289,6 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     there was nothing to load this way."""
     import time
 
-    from .run import build_request  # looked up per call: a test counts the calls through run.build_request
     if not cases:
         return None
     needed = _needed_by(agent, cases)  # the others load on first use, if a case gets there
@@ -303,7 +303,7 @@ async def _warm_up(agent: Agent, config: RunConfig, cases: Sequence[Case],
     semantic.get_embedder()  # the engine, even where the first message is decided by words
     for router, model in zip(routers, models):
         try:
-            request = (await build_request(router, RunContextWrapper(context_factory()), config,
+            request = (await _run.build_request(router, RunContextWrapper(context_factory()), config,
                                            normalize_input(cases[0].message)))[0]
             await model.get_response(request)
         except Exception:  # dynamic instructions needing a real context...: the cases will say

@@ -27,24 +27,10 @@ OPTIONAL = {"openai", "agents", "numpy", "ipywidgets", "anywidget", "IPython", "
             "onnxruntime", "tokenizers", "huggingface_hub", "sentence_transformers", "httpx",
             "playwright", "jupyterlab", "nbformat", "pydantic_core", "traitlets", "tiktoken"}
 
-OWNED_ELSEWHERE = "owned by another change this session; no cycle"
-"""The reason for imports in modules another change was editing this session (the lead moves
-them once it lands); such an entry may also be absent from the code for now."""
-
 NOT_YET_MOVED: dict[tuple[str, str], str] = {
     # (importing module, imported module): why it is still imported inside a function although
-    # the import graph shows neither a cycle nor an optional dependency behind it.
-    ("handoff_nb.eval", "handoff_nb.run"):
-        ("eval._warm_up looks run.build_request up on each call: tests/test_house.py replaces it "
-         "to count the agents warmed (eval's other run imports are at module level)"),
-    ("handoff_nb.models.offline", "handoff_nb.agent_output"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.models.offline", "handoff_nb.models"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.models.offline", "handoff_nb.models.language"):
-        OWNED_ELSEWHERE,
-    ("handoff_nb.models.offline", "handoff_nb.models.semantic"):
-        OWNED_ELSEWHERE,
+    # the import graph shows neither a cycle nor an optional dependency behind it. Empty: a new
+    # one must say why here.
 }
 
 
@@ -197,7 +183,7 @@ def test_every_in_function_import_has_a_reason():
 
 def test_the_not_yet_moved_list_holds_no_stale_entry():
     present = {(m, t) for m, t, _ in _in_function_imports()}
-    assert sorted(k for k in set(NOT_YET_MOVED) - present if NOT_YET_MOVED[k] != OWNED_ELSEWHERE) == []
+    assert sorted(set(NOT_YET_MOVED) - present) == []
 
 
 def test_importing_the_package_loads_no_widget_or_jupyter_module():

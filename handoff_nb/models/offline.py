@@ -38,8 +38,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..context import Usage
 from .. import items as _items
+from ..agent_output import example_json
+from ..context import Usage
+from . import language, semantic
 from ._lexicon import (CONCEPT_OF, NEGATIVE, POSITIVE, URGENT, content_stems, stem,
                        unique_content_stems, unique_words, words)
 from .interface import ModelRequest, ModelResponse
@@ -166,7 +168,6 @@ class OfflineModel:
         response = self.respond(request)
         schema = getattr(request, "output_schema", None)
         if schema is not None and not response.tool_calls:  # structured output: JSON in the schema
-            from ..agent_output import example_json
             response = dataclasses.replace(response, output=[
                 {"role": "assistant", "content": example_json(schema, response.text)}])
         return response
@@ -497,7 +498,6 @@ def _route_ends(route: Route, embedder: Any) -> list[tuple[str, list[tuple[str, 
     """(label, units, vectors) for each end route of ``route``: the route itself, and for a
     mid-level desk each route below it (its description and instructions). Built once per graph
     and engine, then remembered."""
-    from . import semantic
     key = (getattr(embedder, "name", id(embedder)), tuple(route.pieces),
            tuple(tuple(b) for b in route.below))
     hit = _ENDS_CACHE.get(key)
@@ -524,7 +524,6 @@ def _language_choice(message: str, routes: list[Route], open_handoffs: list[dict
     """Route by the message's language when handoffs name languages: two or more named (a
     language router), or one ("a Spanish-speaking assistant") when the message is in that
     language and the agent's own instructions are not."""
-    from . import language
     named = {}
     for r in routes:
         if r.kind != "handoff":
@@ -577,7 +576,6 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                      ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """Words and meaning together: the route whose text (everything the user wrote about it) is
     nearest the message, its words adding a little; or None to stay; and why."""
-    from . import semantic
     embedder = semantic.get_embedder()
     if embedder is None:
         semantic.show_hint_once()
