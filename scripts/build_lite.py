@@ -16,6 +16,11 @@ time:
 
 The notebooks' first cell installs handoff_nb with ``%pip`` from those wheels when it runs in
 Pyodide. Graphs are laid out in the browser by the vendored WebAssembly Graphviz.
+
+The kernel starts without resolving anything: the wheels it needs before it is ready (IPython,
+jedi, ... : KERNEL_START and their requirements) are entries of Pyodide's lock file that Pyodide
+fetches at once while it boots (``loadPyodideOptions.packages``), and the modules it imports then
+ship as bytecode (precompile). The build summary prints where the start-up time goes.
 """
 
 from __future__ import annotations
@@ -208,7 +213,7 @@ print("compiled for", sys.implementation.cache_tag, "ok" if ok else "with errors
 
 def precompile(whls: list[Path], dist: Path) -> None:
     """Bytecode for the modules the kernel imports before it is ready (IPython, jedi,
-    prompt_toolkit...: some 600), compiled by Pyodide's own Python (run in node), which also
+    prompt_toolkit...: some 430), compiled by Pyodide's own Python (run in node), which also
     imports the kernel to find out which modules those are. Each goes in as
     ``__pycache__/*.cpython-314.pyc`` next to its source, unchecked-hash (used as is, whatever
     the unpacked file's time), so the kernel's first import skips compiling them from source;
