@@ -15,6 +15,8 @@ from .handoffs import Handoff, handoff
 from .lifecycle import AgentHooks
 from .model_settings import ModelSettings
 from .tools import FunctionTool
+from .agent_tool import agent_as_tool
+from .not_mirrored import not_mirrored
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models.interface import Model
@@ -83,7 +85,6 @@ class Agent(Generic[TContext]):
                                 "engine (handoff_nb.sdk_engine) only")
         for name, what in (("prompt", "prompt templates"), ("mcp_servers", "MCP servers")):
             if getattr(self, name):
-                from .not_mirrored import not_mirrored
                 raise not_mirrored(f"Agent({name}=...) ({what})")
         self.input_guardrails = list(self.input_guardrails or [])
         self.output_guardrails = list(self.output_guardrails or [])
@@ -108,7 +109,6 @@ class Agent(Generic[TContext]):
         """This agent as a function tool another agent calls (as in the SDK): the tool runs this
         agent on the input the model gives and returns its final output. The caller keeps the
         conversation (compare handoffs, which pass it on). See handoff_nb.agent_tool."""
-        from .agent_tool import agent_as_tool
         return agent_as_tool(self, tool_name, tool_description, custom_output_extractor, **options)
 
     def handoff_objects(self) -> list[Handoff[Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from .errors import UserError
 
 _converters: list[Callable[[Any], Any]] = []
 _engines: dict[str, Callable[..., Any]] = {}
@@ -41,7 +42,6 @@ def maybe_from_sdk(obj: Any) -> Any:
 
 
 def engine(name: str) -> Callable[..., Any]:
-    from .errors import UserError
     try:
         return _engines[name]
     except KeyError:

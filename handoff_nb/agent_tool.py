@@ -19,6 +19,9 @@ from typing import Any, TypedDict
 from ._util import maybe_await
 from .errors import UserError
 from .tools import FunctionTool, default_tool_error_function
+from .handoffs import transform_string_function_style
+from .not_mirrored import not_mirrored
+from .strict_schema import ensure_strict_json_schema
 
 
 class AgentToolStreamEvent(TypedDict):
@@ -42,7 +45,6 @@ class _ToolCall:
 def _input_schema(parameters: Any) -> tuple[dict[str, Any], Any]:
     from pydantic import ConfigDict, TypeAdapter, create_model
 
-    from .strict_schema import ensure_strict_json_schema
     if parameters is None:
         model = create_model("agent_tool_input", __config__=ConfigDict(extra="forbid"), input=(str, ...))
         return ensure_strict_json_schema(model.model_json_schema()), TypeAdapter(model)
@@ -58,10 +60,8 @@ def agent_as_tool(agent: Any, tool_name: str | None, tool_description: str | Non
                   parameters: Any = None, input_builder: Callable[..., Any] | None = None,
                   include_input_schema: bool = False, needs_approval: Any = False,
                   **unsupported: Any) -> FunctionTool:
-    from .handoffs import transform_string_function_style
     for key, value in unsupported.items():
         if value is not None and key not in ("on_stream_max_pending_events",):
-            from .not_mirrored import not_mirrored
             raise not_mirrored(f"as_tool({key}=...)")
     name = tool_name or transform_string_function_style(agent.name)
     schema, adapter = _input_schema(parameters)

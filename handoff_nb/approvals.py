@@ -22,6 +22,7 @@ from typing import Any, Literal
 from ._util import maybe_await
 from .errors import AgentsException, UserError
 from .items import _RunItemBase
+from .not_mirrored import not_mirrored
 
 REJECTION = "Tool execution was not approved."
 
@@ -152,7 +153,6 @@ class RunState:
     async def from_json(cls, agent: Any, data: dict[str, Any], **_: Any) -> RunState:
         state = _states.get(data.get("$handoff_nb_run_state", "")) if isinstance(data, dict) else None
         if state is None:
-            from .not_mirrored import not_mirrored
             raise not_mirrored("RunState.from_json of a state saved by another process (or by the SDK)")
         return state
 

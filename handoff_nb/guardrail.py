@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from ._util import maybe_await
 from .errors import UserError
+from .exceptions import InputGuardrailTripwireTriggered
+from .exceptions import OutputGuardrailTripwireTriggered
 
 TContext = TypeVar("TContext")
 
@@ -93,7 +95,6 @@ async def run_input_guardrails(run: Any, agent: Any) -> None:
     guardrails = list(getattr(run.run_config, "input_guardrails", None) or []) + list(agent.input_guardrails)
     if not guardrails:
         return
-    from .exceptions import InputGuardrailTripwireTriggered
     run.input_guardrail_results = []  # a retried first step runs them again
     for g in guardrails:
         result = await g.run(agent, run.input, run.context_wrapper)
@@ -107,7 +108,6 @@ async def run_output_guardrails(run: Any, agent: Any, final_output: Any) -> None
     guardrails = list(getattr(run.run_config, "output_guardrails", None) or []) + list(agent.output_guardrails)
     if not guardrails:
         return
-    from .exceptions import OutputGuardrailTripwireTriggered
     for g in guardrails:
         result = await g.run(run.context_wrapper, agent, final_output)
         run.output_guardrail_results.append(result)

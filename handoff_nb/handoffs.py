@@ -20,6 +20,7 @@ from .context import RunContextWrapper
 from .errors import ModelBehaviorError, UserError
 from .items import RunItem, TResponseInputItem
 from .strict_schema import ensure_strict_json_schema
+from .items import normalize_input
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
@@ -331,7 +332,6 @@ def nest_handoff_history(handoff_input_data: HandoffInputData, *,
     are forwarded as they are, each after a summary of what came before it; tool calls, outputs
     and earlier assistant messages go into the summaries. With ``history_mapper`` the whole
     transcript is ``history_mapper(transcript)``. ``new_items`` stay in the run's result."""
-    from .items import normalize_input
     data = handoff_input_data
     history = _flatten([_plain_item(i) for i in normalize_input(
         data.input_history if isinstance(data.input_history, str) else list(data.input_history))])

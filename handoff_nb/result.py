@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from .views import bundle
 from .context import RunContextWrapper
 from .items import RunItem, TResponseInputItem, normalize_input
+from .errors import UserError
+from .streaming import RunResultStreaming
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
@@ -43,7 +45,6 @@ class RunResult:
     def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
         """The final output, typed as ``cls`` (as in the SDK: checked only on request)."""
         if raise_if_incorrect_type and not isinstance(self.final_output, cls):
-            from .errors import UserError
             raise UserError(f"Final output is not of type {cls.__name__}")
         return self.final_output
 
@@ -85,6 +86,5 @@ class RunResult:
 
 def __getattr__(name: str) -> Any:
     if name == "RunResultStreaming":  # agents.result.RunResultStreaming (in handoff_nb.streaming)
-        from .streaming import RunResultStreaming
         return RunResultStreaming
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

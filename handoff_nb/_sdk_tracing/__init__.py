@@ -6,10 +6,10 @@ import BatchTraceProcessor`` works as the SDK's import does."""
 from __future__ import annotations
 
 import sys
+from .. import tracing
 
 
 def install() -> None:
-    from .. import tracing
     from . import processor_interface, processors
     tracing.TracingProcessor = processor_interface.TracingProcessor  # type: ignore[attr-defined]
     tracing.TracingExporter = processor_interface.TracingExporter  # type: ignore[attr-defined]

@@ -17,6 +17,8 @@ from typing import Any
 from ..views import bundle
 from ..errors import UserError
 from .interface import Model
+from .openai_chat import OpenAIChatModel
+from .openai_responses import OpenAIResponsesModel
 
 DEFAULT_MODEL_NAME = "gpt-4o"
 OFFLINE_NOTICE = "handoff_nb: no OPENAI_API_KEY: running on the offline model"
@@ -128,10 +130,8 @@ def resolve_model(spec: Model | str | None, *, from_run_config: bool = False) ->
     key = f"openai:{api}:{name}"
     if key not in _cache:
         if api == "responses":
-            from .openai_responses import OpenAIResponsesModel
             _cache[key] = OpenAIResponsesModel(name, client=_openai_client)
         else:
-            from .openai_chat import OpenAIChatModel
             _cache[key] = OpenAIChatModel(name, client=_openai_client)
     return _cache[key]
 

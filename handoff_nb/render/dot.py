@@ -15,6 +15,7 @@ import re
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from ..agent_input import maybe_from_sdk
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..agent import Agent
@@ -64,7 +65,6 @@ class GraphModel:
 
 
 def graph_model(agent: Agent, run: Run | RunResult | None = None) -> GraphModel:
-    from ..agent_input import maybe_from_sdk
     agent = maybe_from_sdk(agent)  # an agents.Agent of the SDK works too
     agents = agent.walk()
     ids = {id(a): f"a{i}" for i, a in enumerate(agents)}

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
                      ToolCallOutputItem, content_text)
+from ..pricing import step_meta
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..models.interface import ModelRequest
@@ -206,7 +207,6 @@ def transcript_html(run: Run | RunResult, *, new_input_only: bool = False, timin
             out.append(_turn("user", "user", esc(content_text(item))))
         elif item.get("role") == "assistant":
             out.append(_turn("assistant", "assistant (earlier)", esc(content_text(item))))
-    from ..pricing import step_meta
     for step in run.steps:
         if step.decision == "error":
             out.append(_turn("error", f"step {step.index} · {step.agent.name} · error",

@@ -11,6 +11,9 @@ from .html import (esc, svg_img, history_diff_html, prompt_html, request_html, t
                    transcript_text, why_html, wrap)
 from ..views import register
 from .svg import DotUnavailable, render_svg
+from ..pricing import run_meta
+from .html import pretty
+from ..run import preview_request
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..agent import Agent
@@ -41,7 +44,6 @@ def agent_text(agent: Agent) -> str:
 
 
 def agent_bundle(agent: Agent) -> dict[str, str]:
-    from ..run import preview_request
     try:
         req = preview_request(agent)
         detail = prompt_html(req) + tools_html(req)
@@ -53,7 +55,6 @@ def agent_bundle(agent: Agent) -> dict[str, str]:
 def handoff_bundle(h: Handoff[Any]) -> dict[str, str]:
     text = (f"Handoff {h.tool_name!r} -> {h.agent_name!r}\n  description: {h.tool_description}\n"
             f"  label: {h.label}")
-    from .html import pretty
     body = (f'<div class="hnb-h">{esc(h.tool_name)} → {esc(h.agent_name)}</div>'
             f'<div>label: {esc(h.label)}</div><pre>{esc(pretty(h.chat_spec()))}</pre>')
     return {"text/plain": text, "text/html": wrap(body)}
@@ -81,7 +82,6 @@ def _trace_line(run: Any) -> tuple[str, str]:
 
 
 def run_bundle(run: Run) -> dict[str, str]:
-    from ..pricing import run_meta
     trace_text, trace_html = _trace_line(run)
     text = repr(run) + "\n" + trace_text + transcript_text(run)
     totals = f'<div class="hnb-muted">{esc(run_meta(run, timing=False))}</div>'
@@ -91,7 +91,6 @@ def run_bundle(run: Run) -> dict[str, str]:
 
 
 def result_bundle(result: RunResult) -> dict[str, str]:
-    from ..pricing import run_meta
     totals = f'<div class="hnb-muted">{esc(run_meta(result, timing=False))}</div>'
     return {"text/plain": repr(result),
             "text/html": wrap(totals + graph_html(result.starting_agent, result) + transcript_html(result, timing=False))}
