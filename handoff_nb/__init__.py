@@ -23,8 +23,8 @@ from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, Mo
                      ModelError, ReplayMismatch, ScriptExhausted, UserError)
 from .handoffs import (Handoff, HandoffInputData, HandoffInputFilter, default_handoff_history_mapper,
                        handoff, nest_handoff_history)
-from .items import (HandoffCallItem, HandoffOutputItem, ItemHelpers, MessageOutputItem, RunItem,
-                    ToolCallItem, ToolCallOutputItem, TResponseInputItem)
+from .items import (HandoffCallItem, HandoffOutputItem, ItemHelpers, MessageOutputItem, ReasoningItem,
+                    RunItem, ToolCallItem, ToolCallOutputItem, TResponseInputItem)
 from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
                             StreamEvent)
 from .streaming import RunResultStreaming
@@ -108,6 +108,7 @@ __all__ = [
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",
+    "ReasoningItem",
     "Model", "ModelBehaviorError", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
     "ReplayMismatch", "Run", "RunConfig", "RunContextWrapper", "RunHooks", "RunItem", "RunResult",
     "Runner", "ScriptExhausted", "Step", "ToolCallItem", "ToolCallOutputItem", "TResponseInputItem",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from .errors import ModelBehaviorError, UserError
 from .tool_output import structured_tool_output
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,8 @@ class _RunItemBase:
     raw_item: dict[str, Any]
 
     def __post_init__(self) -> None:
+        if hasattr(self.raw_item, "model_dump"):  # an openai output object: held as its dict
+            self.raw_item = self.raw_item.model_dump(exclude_unset=True)
         if type(self.raw_item) is dict:
             self.raw_item = RawItem(self.raw_item)
 
@@ -98,6 +101,12 @@ class ToolCallOutputItem(_RunItemBase):
     output: Any = None
     type: Literal["tool_call_output_item"] = "tool_call_output_item"
 
+    @property
+    def call_id(self) -> str | None:
+        """The id of the call this answers (as the SDK's ``ToolCallOutputItem.call_id``)."""
+        cid = self.raw_item.get("call_id") or self.raw_item.get("id")
+        return str(cid) if cid is not None else None
+
 
 @dataclass
 class HandoffCallItem(_RunItemBase):
@@ -111,7 +120,19 @@ class HandoffOutputItem(_RunItemBase):
     type: Literal["handoff_output_item"] = "handoff_output_item"
 
 
-RunItem = Union[MessageOutputItem, ToolCallItem, ToolCallOutputItem, HandoffCallItem, HandoffOutputItem]
+@dataclass
+class ReasoningItem(_RunItemBase):
+    """A reasoning item the model returned (as the SDK's ``ReasoningItem``): sent back with the
+    history, never part of the text output."""
+
+    type: Literal["reasoning_item"] = "reasoning_item"
+
+
+RunItem = Union[MessageOutputItem, ToolCallItem, ToolCallOutputItem, HandoffCallItem, HandoffOutputItem,
+                ReasoningItem]
+TResponseOutputItem = dict[str, Any]
+"""An output item of a model response (the SDK's ``TResponseOutputItem``; handoff_nb holds them as
+dicts, and the SDK's openai objects are converted where they enter)."""
 TOOL_ITEM_TYPES = (ToolCallItem, ToolCallOutputItem, HandoffCallItem, HandoffOutputItem)
 
 
@@ -154,7 +175,6 @@ def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInput
         return [message("user", value)]
     if not all(map(isinstance, value, repeat(dict))):
         i, item = next((i, x) for i, x in enumerate(value) if not isinstance(x, dict))
-        from .errors import UserError
         raise UserError(f"input item {i} must be a dict such as "
                         f"{{'role': 'user', 'content': '...'}}, got {type(item).__name__}")
     out = [dict(item) for item in value]  # flat items (the usual case) need nothing more
@@ -194,6 +214,28 @@ class ItemHelpers:
         if isinstance(content, list) and content and isinstance(content[-1], dict):
             return content[-1].get("text")
         return None
+
+    @classmethod
+    def extract_last_content(cls, message: Any) -> str:
+        """The last text or refusal part of an assistant message, "" for anything else (as the
+        SDK's helper); a part of another kind is a ModelBehaviorError."""
+        if hasattr(message, "model_dump"):
+            message = message.model_dump(exclude_unset=True)
+        if not isinstance(message, dict) or message.get("type", "message") != "message" \
+                or message.get("role", "assistant") != "assistant":
+            return ""
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        if not content:
+            return ""
+        last = content[-1] if isinstance(content[-1], dict) else {}
+        if last.get("type") == "output_text":
+            return last.get("text") or ""
+        if last.get("type") == "refusal":
+            return last.get("refusal")
+        kind = last.get("type", type(content[-1]).__name__)
+        raise ModelBehaviorError(f"Unexpected content type: {kind}")
 
     @classmethod
     def extract_text(cls, message: dict[str, Any]) -> str | None:

@@ -50,8 +50,8 @@ from .context import AgentHookContext, RunContextWrapper, Usage
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
                      ModelError, UserError)
 from .handoffs import Handoff, HandoffInputData, HandoffInputFilter, chooses_target_in_code
-from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
-                    ToolCallOutputItem, TResponseInputItem, content_text, function_call_output,
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ReasoningItem, RunItem,
+                    ToolCallItem, ToolCallOutputItem, TResponseInputItem, content_text, function_call_output,
                     normalize_input)
 from .incremental import RequestInput, tag_request
 from .lifecycle import RunHooks
@@ -673,6 +673,8 @@ class Run:
                         bad_calls.append((out, ModelBehaviorError(
                             f"agent {agent.name!r} called unknown tool {name!r}; available tools: "
                             f"{', '.join(available) or '(none)'}")))
+            elif out.get("type") == "reasoning":
+                items.append(ReasoningItem(agent, out))  # sent back, not text (SDK)
             else:
                 items.append(MessageOutputItem(agent, out))
         error_outputs = [self._error_output(call, err) for call, err in bad_calls]  # raises first
@@ -853,6 +855,8 @@ def _checked_response(raw: Any, model: Any, step: Step) -> ModelResponse:
                 raise ModelBehaviorError(f"{who}: assistant content of type "
                                          f"{type(content).__name__}: {out!r}"[:400])
             output.append(out if isinstance(content, str) else {**out, "content": content_text(out)})
+        elif out.get("type") == "reasoning":
+            output.append(out)  # a ReasoningItem, sent back with the history (SDK)
         else:
             raise ModelBehaviorError(f"{who} returned an output item the runner does not "
                                      f"understand: {out!r}"[:400])

@@ -47,8 +47,8 @@ from .agent_input import maybe_from_sdk
 from .context import Usage
 from ._util import write_atomic
 from .errors import UserError
-from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
-                    ToolCallOutputItem)
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ReasoningItem,
+                    ToolCallItem, ToolCallOutputItem)
 from .model_settings import ModelSettings
 from .models.interface import ModelRequest, ModelResponse, model_label
 from .run import HandoffRecord, Run, RunConfig, Step, _RunState
@@ -580,7 +580,7 @@ class SavedError(RuntimeError):
 
 _DECISIONS = {"handoff", "final_output", "run_again", "error"}
 _ITEM_KINDS = {"MessageOutputItem", "HandoffCallItem", "HandoffOutputItem", "ToolCallOutputItem",
-               "ToolCallItem"}
+               "ToolCallItem", "ReasoningItem"}
 
 
 def load(path: Any, agents: Any, run_config: Any = None) -> Any:
@@ -643,6 +643,8 @@ def _build(data: dict[str, Any], file: pathlib.Path, agents: Any, run_config: An
             raise _Bad(f"{where}.kind", f"is {kind!r}, not one of {', '.join(sorted(_ITEM_KINDS))}")
         if kind == "MessageOutputItem":
             return MessageOutputItem(agent, raw)
+        if kind == "ReasoningItem":
+            return ReasoningItem(agent, raw)
         if kind == "HandoffCallItem":
             return HandoffCallItem(agent, raw)
         if kind == "HandoffOutputItem":

@@ -20,8 +20,8 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, RunItem, ToolCallItem,
-                    ToolCallOutputItem, TResponseInputItem)
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ReasoningItem, RunItem,
+                    ToolCallItem, ToolCallOutputItem, TResponseInputItem)
 from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
                             StreamEvent)
 
@@ -152,7 +152,7 @@ def _usage_dict(response: Any) -> dict[str, int] | None:
 ITEM_EVENT_NAMES: list[tuple[type, str]] = [
     (HandoffCallItem, "handoff_requested"), (HandoffOutputItem, "handoff_occured"),
     (MessageOutputItem, "message_output_created"), (ToolCallItem, "tool_called"),
-    (ToolCallOutputItem, "tool_output")]
+    (ToolCallOutputItem, "tool_output"), (ReasoningItem, "reasoning_item_created")]
 
 
 def item_event_name(item: RunItem) -> str:

@@ -125,6 +125,12 @@ class ModelResponse:
     def tool_calls(self) -> list[dict[str, Any]]:
         return [o for o in self.output if o.get("type") == "function_call"]
 
+    def to_input_items(self) -> list[dict[str, Any]]:
+        """The output as input items for the next call (as the SDK's ``to_input_items``): each
+        item as a dict (an openai output object dumped with the fields it was given)."""
+        return [o.model_dump(exclude_unset=True) if hasattr(o, "model_dump") else dict(o)
+                for o in self.output]
+
     def to_json_dict(self) -> dict[str, Any]:
         return {"output": self.output, "usage": asdict(self.usage), "model_name": self.model_name,
                 "response_id": self.response_id, "explanation": self.explanation}

@@ -131,7 +131,7 @@ def _plain(item: Any) -> dict[str, Any]:
 
 def output_items(output: Any, who: str = "model") -> list[dict[str, Any]]:
     """Responses output items (openai objects or dicts) as the runner's input-shaped items.
-    Reasoning items are dropped (they do not change the run); hosted-tool calls are not mirrored."""
+    Reasoning items are kept (the run holds them as ReasoningItems); hosted-tool calls are not mirrored."""
     out: list[dict[str, Any]] = []
     for raw in output:
         d = _plain(raw)
@@ -144,7 +144,7 @@ def output_items(output: Any, who: str = "model") -> list[dict[str, Any]]:
             out.append({"type": "function_call", "call_id": d.get("call_id") or d.get("id") or "",
                         "name": d.get("name", ""), "arguments": d.get("arguments") or "{}"})
         elif kind == "reasoning":
-            continue
+            out.append(d)  # a ReasoningItem in the run, sent back with the history (SDK)
         else:
             raise not_mirrored(f"{who} returned a {kind!r} output item (hosted tools and other "
                                "Responses item kinds)")
