@@ -331,3 +331,32 @@ def test_the_site_is_small_and_serves_only_itself(site):
     assert config["workspacesStorageDrivers"] == ["memoryStorageDriver"]
     wheels = {f.name.split("-")[0] for f in (SITE / "pypi").glob("*.whl")}
     assert {"handoff_nb", "openai", "httpx2_jsfetch", "pydantic_core"} <= wheels
+
+
+def test_the_kernel_starts_from_locked_precompiled_wheels(site):
+    """The kernel's start-up wheels are Pyodide lock entries it loads at boot (no piplite
+    resolution), each naming a wheel of the site with its sha256, and their modules imported at
+    start ship as bytecode for Pyodide's Python (3.14)."""
+    import hashlib
+    import json
+    import zipfile
+    config = json.loads((SITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
+    packages = kernel["loadPyodideOptions"]["packages"]
+    # what the kernel's worker would otherwise piplite.install one after the other
+    assert {"micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"} <= set(packages)
+    lock_dir = SITE / "static" / "pyodide"
+    lock = json.loads((lock_dir / "pyodide-lock.json").read_text())["packages"]
+    for name in packages:
+        wheel = (lock_dir / lock[name]["file_name"]).resolve()
+        assert wheel.is_relative_to(SITE.resolve()) and wheel.exists(), name
+        assert hashlib.sha256(wheel.read_bytes()).hexdigest() == lock[name]["sha256"], name
+        for dep in lock[name]["depends"]:
+            assert dep in packages, (name, dep)
+    with zipfile.ZipFile((lock_dir / lock["ipython"]["file_name"]).resolve()) as z:
+        names = set(z.namelist())
+        assert "IPython/core/interactiveshell.pyc" in names  # sourceless, as Pyodide ships it
+        assert z.read("IPython/core/interactiveshell.pyc")[:2] == (3627).to_bytes(2, "little")  # 3.14's magic
+    with zipfile.ZipFile((lock_dir / lock["traitlets"]["file_name"]).resolve()) as z:
+        names = set(z.namelist())
+        assert {"traitlets/traitlets.py", "traitlets/__pycache__/traitlets.cpython-314.pyc"} <= names
