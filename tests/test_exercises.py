@@ -70,7 +70,7 @@ Runner.run_sync(customer_service(), "I need a refund but your billing team was u
 """,
     "09": """
 fixed = customer_service()
-fixed.instructions = fixed.instructions.replace("Product bugs, errors,", "Product bugs, errors, failed uploads,")
+fixed.instructions = fixed.instructions.replace("new purchases, demos", "new purchases, demos, product walkthroughs")
 """,
     "10": """triage.handoffs[0].tool_description = "Refunds and double charges" """,
     "11": """
