@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .errors import ModelBehaviorError, UserError
 from .tool_output import structured_tool_output
+from .models.interface import ModelResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
@@ -266,6 +267,5 @@ class ItemHelpers:
 
 def __getattr__(name: str) -> Any:
     if name == "ModelResponse":  # agents.items.ModelResponse (kept in models.interface)
-        from .models.interface import ModelResponse
         return ModelResponse
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

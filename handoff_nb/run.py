@@ -70,11 +70,17 @@ from .tool_use import FunctionToolResult, tools_to_final_output
 from .tool_output import structured_tool_output
 from .tools import tool_output_text
 from .views import bundle
+from . import tracing
+from .agent_input import engine, maybe_from_sdk
+from .conversation import run_with_options, start_with_options, streamed_with_options
+from .handoffs import nest_handoff_history
+from .models.provider import resolve_model
+from .models.sdk_model import adapt
+from .result import RunResult
+from .streaming import RunResultStreaming, active_sink
 
 if TYPE_CHECKING:  # pragma: no cover
     from .models.interface import Model
-    from .result import RunResult
-    from .streaming import RunResultStreaming
 
 DEFAULT_MAX_TURNS = 10
 _UNSET: Any = type("_Unset", (), {"__repr__": lambda self: "<default>"})()
@@ -297,7 +303,6 @@ class Run:
                  context: Any = None, max_turns: Any = _UNSET,
                  hooks: RunHooks[Any] | None = None, run_config: RunConfig | None = None,
                  _wrapper: RunContextWrapper[Any] | None = None) -> None:
-        from .agent_input import maybe_from_sdk
         starting_agent = maybe_from_sdk(starting_agent)
         if not isinstance(starting_agent, Agent):
             raise UserError(f"starting agent must be a handoff_nb Agent, got "
@@ -376,7 +381,6 @@ class Run:
         """The RunResult once the run is done, else None."""
         if not self.done:
             return None
-        from .result import RunResult
         return RunResult(input=self.input, new_items=list(self._generated),
                          raw_responses=list(self.raw_responses), final_output=self.final_output,
                          last_agent=self.current_agent, context_wrapper=self.context_wrapper,
@@ -809,7 +813,6 @@ class Run:
 async def _call_model(model: Any, request: ModelRequest, timeout: float | None, step: Step) -> Any:
     """The model call, bounded by ``timeout`` (the call is cancelled when it runs out). In a
     streamed run the stream sink makes the call (handoff_nb.streaming: the only seam)."""
-    from .streaming import active_sink
     sink = active_sink()
     call = sink.call_model(model, request) if sink is not None else model.get_response(request)
     if timeout is None:
@@ -902,7 +905,6 @@ def _settings(agent: Agent, cfg: RunConfig, reset_tool_choice: bool) -> ModelSet
 
 def _trace_for(run: Run) -> Any:
     """The trace a new run belongs to: the current ``with trace(...)``, else one of its own."""
-    from . import tracing
     cfg = run.run_config
     if cfg.tracing_disabled:
         return None
@@ -945,7 +947,6 @@ def _history(data: HandoffInputData) -> list[TResponseInputItem]:
 async def _target_of(h: Handoff[Any], ctx: RunContextWrapper[Any], arguments: str) -> Agent:
     """The agent a taken handoff goes to: its ``agent``, or what ``on_invoke_handoff`` returns."""
     if chooses_target_in_code(h):
-        from .agent_input import maybe_from_sdk
         target = maybe_from_sdk(await maybe_await(h.on_invoke_handoff(ctx, arguments)))
         if not isinstance(target, Agent):
             raise UserError(f"on_invoke_handoff of {h.tool_name!r} must return an Agent, got "
@@ -957,7 +958,6 @@ async def _target_of(h: Handoff[Any], ctx: RunContextWrapper[Any], arguments: st
 
 
 def _nest_filter(mapper: Any) -> Any:
-    from .handoffs import nest_handoff_history
 
     def nest_handoff_history_filter(data: HandoffInputData) -> HandoffInputData:
         return nest_handoff_history(data, history_mapper=mapper)
@@ -979,8 +979,6 @@ def _handoff_info(h: Handoff[Any]) -> HandoffInfo:
 
 
 def _resolve_model(agent: Agent, cfg: RunConfig) -> Model:
-    from .models.provider import resolve_model
-    from .models.sdk_model import adapt  # the SDK's Model interface (its own seam)
     if cfg.model is not None:
         return adapt(resolve_model(cfg.model, from_run_config=True))
     return adapt(resolve_model(agent.model))
@@ -997,12 +995,10 @@ class Runner:
         """A Run to step. ``options``: the SDK's conversation keywords (handoff_nb.conversation),
         or ``engine="sdk"``: the real SDK runs the turns (handoff_nb.sdk_engine)."""
         if options.get("engine", "handoff_nb") != "handoff_nb":
-            from .agent_input import engine
             return engine(options["engine"])(options, starting_agent, input, context=context,
                                 max_turns=None if max_turns is _UNSET else max_turns, hooks=hooks,
                                 run_config=run_config)
         if options:
-            from .conversation import start_with_options
             return start_with_options(cls, starting_agent, input, options, context=context,
                                       max_turns=max_turns, hooks=hooks, run_config=run_config)
         return Run(starting_agent, input, context=context, max_turns=max_turns, hooks=hooks,
@@ -1017,7 +1013,6 @@ class Runner:
             return await cls.start(starting_agent, input, context=context, max_turns=max_turns,
                                    hooks=hooks, run_config=run_config, **options).arun()
         if options:  # session=, previous_response_id=, ... (handoff_nb.conversation)
-            from .conversation import run_with_options
             return await run_with_options(cls, starting_agent, input, options, context=context,
                                           max_turns=max_turns, hooks=hooks, run_config=run_config)
         if isinstance(input, RunState):  # approvals given: go on from the paused turn
@@ -1034,10 +1029,8 @@ class Runner:
         """Start a run whose events you iterate: ``async for e in result.stream_events()``
         (the SDK's event classes and order; see handoff_nb.stream_events)."""
         if options:
-            from .conversation import streamed_with_options
             return streamed_with_options(cls, starting_agent, input, options, context=context,
                                          max_turns=max_turns, hooks=hooks, run_config=run_config)
-        from .streaming import RunResultStreaming
         return RunResultStreaming(cls.start(starting_agent, input, context=context,
                                             max_turns=max_turns, hooks=hooks, run_config=run_config))
 

@@ -24,6 +24,9 @@ from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, Reaso
                     ToolCallItem, ToolCallOutputItem, TResponseInputItem)
 from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
                             StreamEvent)
+from .errors import UserError
+from .models.interface import model_label
+from .stream_synthesis import ChatStreamAssembler
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
@@ -133,8 +136,6 @@ class StreamSink:
 
 
 def _assembler(model: Any, request: ModelRequest) -> Any:
-    from .models.interface import model_label
-    from .stream_synthesis import ChatStreamAssembler
     s = request.model_settings
     return ChatStreamAssembler(model_label(model), tool_choice=s.tool_choice,
                                temperature=s.temperature, top_p=s.top_p,
@@ -227,7 +228,6 @@ class RunResultStreaming:
         Either way ``is_complete`` becomes True, as in the SDK; ``final_output`` stays None
         unless the run had finished."""
         if mode not in ("immediate", "after_turn"):
-            from .errors import UserError
             raise UserError(f"cancel(mode=...) must be 'immediate' or 'after_turn', got {mode!r}")
         self._cancel_mode = mode
         if mode == "after_turn" and self._task is not None and not self._task.done():
@@ -273,7 +273,6 @@ class RunResultStreaming:
 
     def final_output_as(self, cls: type[Any], raise_if_incorrect_type: bool = False) -> Any:
         if raise_if_incorrect_type and not isinstance(self.final_output, cls):
-            from .errors import UserError
             raise UserError(f"Final output is not of type {cls.__name__}")
         return self.final_output
 

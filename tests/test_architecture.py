@@ -5,7 +5,9 @@ every import done inside a function has a reason the graph itself shows.
   handoff_nb.widgets at run time, at module level or inside a function (their notebook views go
   through handoff_nb.views, which render/ fills).
 * An in-function import of a handoff_nb module is allowed when (a) the imported module imports the
-  importer back at module level (directly or not: an import cycle), or (b) it imports an optional
+  importer back at module level (directly or not: an import cycle; ``handoff_nb/__init__.py`` is
+  left out of that walk, since it imports everything and is loaded before any submodule, and its
+  own lazy imports are the SDK bridge's seam), or (b) it imports an optional
   third-party package at module level (openai, agents, numpy, ipywidgets...). Both are checked here
   from the graph. Every other one is listed in ``NOT_YET_MOVED`` with its reason; a new one fails.
 * render/ writes the markup: no other module holds ``<div``, ``<table`` or ``<span`` (read as text).
@@ -130,8 +132,33 @@ def _in_function_imports() -> list[tuple[str, str, int]]:
     return out
 
 
+@lru_cache(maxsize=None)
+def _loads_below_root(module: str) -> frozenset[str]:
+    """:func:`_loads` without what ``handoff_nb/__init__.py`` imports: whenever a submodule loads,
+    the root package is already in ``sys.modules`` (it imports everything, so counting it would
+    make every import look like a cycle)."""
+    seen: set[str] = set()
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        if m in seen or m == "handoff_nb":
+            continue
+        seen.add(m)
+        parts = m.split(".")
+        stack += [".".join(parts[:i]) for i in range(2, len(parts)) if ".".join(parts[:i]) in MODULES]
+        for target, in_function, _ in _imports(m):
+            if in_function:
+                continue
+            own = _package_of(target) if target.startswith("handoff_nb") else None
+            if own is not None:
+                stack.append(own)
+            elif not target.startswith("handoff_nb"):
+                seen.add("3rd:" + target.split(".")[0])
+    return frozenset(seen)
+
+
 def _reason(module: str, target: str) -> str | None:
-    loads = _loads(target)
+    loads = _loads_below_root(target)
     if module in loads or any(m.startswith(module + ".") for m in loads if module in MODULES
                               and MODULES[module].name == "__init__.py"):
         return "cycle"
