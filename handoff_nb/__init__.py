@@ -12,7 +12,7 @@ from .agent import Agent, AgentBase
 from .agent_output import AgentOutputSchema, AgentOutputSchemaBase
 from .agent_tool import AgentToolStreamEvent
 from .context import AgentHookContext, RequestUsage, RunContextWrapper, TContext, Usage
-from .exceptions import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
+from .exceptions import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered, ToolTimeoutError
 from .guardrail import (GuardrailFunctionOutput, InputGuardrail, InputGuardrailResult,
                         OutputGuardrail, OutputGuardrailResult, input_guardrail, output_guardrail)
 from .tool import (FunctionToolResult, StopAtTools, Tool, ToolOutputFileContent, ToolOutputImage,
@@ -108,7 +108,7 @@ __all__ = [
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",
-    "ReasoningItem",
+    "ReasoningItem", "ToolTimeoutError",
     "Model", "ModelBehaviorError", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
     "ReplayMismatch", "Run", "RunConfig", "RunContextWrapper", "RunHooks", "RunItem", "RunResult",
     "Runner", "ScriptExhausted", "Step", "ToolCallItem", "ToolCallOutputItem", "TResponseInputItem",

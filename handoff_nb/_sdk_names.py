@@ -23,9 +23,20 @@ _CLASSES = {
     "ShellTool": "hosted tools (ShellTool)",
     "MultiProvider": "model providers (MultiProvider)",
     "OpenAIProvider": "model providers (OpenAIProvider)",
+    "ToolSearchTool": "hosted tools (ToolSearchTool)",
+    "ApplyPatchTool": "hosted tools (ApplyPatchTool)",
+    "CustomTool": "custom (freeform) tools (CustomTool)",
+    "ProgrammaticToolCallingTool": "hosted tools (ProgrammaticToolCallingTool)",
+    "Computer": "computer use (Computer)",
+    "AsyncComputer": "computer use (AsyncComputer)",
+    "ComputerProvider": "computer use (ComputerProvider)",
+    "LocalShellCommandRequest": "hosted tools (LocalShellTool)",
+    "ShellCallOutcome": "hosted tools (ShellTool)",
+    "ImageGenerationToolConfig": "hosted tools (ImageGenerationTool)",
 }
 _FUNCTIONS = {
     "responses_websocket_session": "Responses API websocket sessions",
+    "tool_namespace": "tool namespaces (Responses tool search)",
 }
 _TOOL_GUARDRAILS = {"ToolGuardrailFunctionOutput", "ToolInputGuardrailData", "ToolOutputGuardrailData",
                     "ToolInputGuardrailTripwireTriggered", "ToolOutputGuardrailTripwireTriggered",

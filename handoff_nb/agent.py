@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,12 +125,25 @@ class Agent(Generic[TContext]):
         return await self.get_enabled_tools(ctx)
 
     async def get_enabled_tools(self, ctx: RunContextWrapper[Any]) -> list[FunctionTool]:
-        out = []
-        for t in self.tools:
-            ok = t.is_enabled(ctx, self) if callable(t.is_enabled) else t.is_enabled
-            if await maybe_await(ok):
-                out.append(t)
-        return out
+        """The tools whose ``is_enabled`` holds now. As in the SDK, the callable checks run
+        concurrently, and when one raises the others are cancelled (and waited for)."""
+        tools = list(self.tools)
+        if not any(callable(t.is_enabled) for t in tools):
+            return [t for t in tools if t.is_enabled]
+
+        async def check(t: FunctionTool) -> bool:
+            return bool(await maybe_await(t.is_enabled(ctx, self) if callable(t.is_enabled)
+                                          else t.is_enabled))
+
+        tasks = [asyncio.ensure_future(check(t)) for t in tools]
+        try:
+            flags = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return [t for t, ok in zip(tools, flags) if ok]
 
     async def get_system_prompt(self, ctx: RunContextWrapper[Any]) -> str | None:
         if callable(self.instructions):

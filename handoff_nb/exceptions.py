@@ -8,6 +8,14 @@ from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, Mo
                      ModelError, ReplayMismatch, ScriptExhausted, UserError)
 
 
+class ToolTimeoutError(AgentsException):
+    """A function tool call took longer than its ``timeout`` (as the SDK's ``ToolTimeoutError``)."""
+
+    def __init__(self, tool_name: str, timeout_seconds: float) -> None:
+        self.tool_name, self.timeout_seconds = tool_name, timeout_seconds
+        super().__init__(f"Tool '{tool_name}' timed out after {timeout_seconds:g} seconds.")
+
+
 class InputGuardrailTripwireTriggered(AgentsException):
     """An input guardrail's tripwire was triggered (``guardrail_result`` says which)."""
 
@@ -26,4 +34,4 @@ class OutputGuardrailTripwireTriggered(AgentsException):
 
 __all__ = ["AgentsException", "HandoffCallbackError", "InputGuardrailTripwireTriggered",
            "MaxTurnsExceeded", "ModelBehaviorError", "ModelError", "OutputGuardrailTripwireTriggered",
-           "ReplayMismatch", "ScriptExhausted", "UserError"]
+           "ReplayMismatch", "ScriptExhausted", "ToolTimeoutError", "UserError"]
