@@ -99,14 +99,16 @@ def _package_of(name: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _loads(module: str) -> frozenset[str]:
+def _loads(module: str, below_root: bool = False) -> frozenset[str]:
     """Everything importing ``module`` loads at module level, transitively (packages included:
-    importing ``a.b.c`` runs ``a`` and ``a.b`` first)."""
+    importing ``a.b.c`` runs ``a`` and ``a.b`` first). ``below_root``: without what
+    ``handoff_nb/__init__.py`` imports -- whenever a submodule loads, the root package is already
+    in ``sys.modules`` (it imports everything, so counting it would make every import a cycle)."""
     seen: set[str] = set()
     stack = [module]
     while stack:
         m = stack.pop()
-        if m in seen:
+        if m in seen or (below_root and m == "handoff_nb"):
             continue
         seen.add(m)
         parts = m.split(".")
@@ -132,33 +134,8 @@ def _in_function_imports() -> list[tuple[str, str, int]]:
     return out
 
 
-@lru_cache(maxsize=None)
-def _loads_below_root(module: str) -> frozenset[str]:
-    """:func:`_loads` without what ``handoff_nb/__init__.py`` imports: whenever a submodule loads,
-    the root package is already in ``sys.modules`` (it imports everything, so counting it would
-    make every import look like a cycle)."""
-    seen: set[str] = set()
-    stack = [module]
-    while stack:
-        m = stack.pop()
-        if m in seen or m == "handoff_nb":
-            continue
-        seen.add(m)
-        parts = m.split(".")
-        stack += [".".join(parts[:i]) for i in range(2, len(parts)) if ".".join(parts[:i]) in MODULES]
-        for target, in_function, _ in _imports(m):
-            if in_function:
-                continue
-            own = _package_of(target) if target.startswith("handoff_nb") else None
-            if own is not None:
-                stack.append(own)
-            elif not target.startswith("handoff_nb"):
-                seen.add("3rd:" + target.split(".")[0])
-    return frozenset(seen)
-
-
 def _reason(module: str, target: str) -> str | None:
-    loads = _loads_below_root(target)
+    loads = _loads(target, below_root=True)
     if module in loads or any(m.startswith(module + ".") for m in loads if module in MODULES
                               and MODULES[module].name == "__init__.py"):
         return "cycle"

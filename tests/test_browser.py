@@ -71,21 +71,21 @@ def free_port() -> int:
     return port
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab")
-    (root / "stepper.ipynb").write_text(json.dumps(NOTEBOOK))
-    port = free_port()
-    env = {**os.environ, "HANDOFF_NB_MODEL": "offline", "JUPYTER_CONFIG_DIR": str(root / ".jupyter")}
-    # as make lab does: no "official Jupyter news?" toast over the widgets
-    (root / ".jupyter" / "labconfig").mkdir(parents=True)
+def serve_lab(root: pathlib.Path, **env: str):
+    """JupyterLab serving ``root`` on a free loopback port, configured as make lab does (no
+    "official Jupyter news?" toast over the widgets; no OPENAI_* variables): a generator for a
+    fixture, yielding the URL and stopping the server after."""
+    (root / ".jupyter" / "labconfig").mkdir(parents=True, exist_ok=True)
     (root / ".jupyter" / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
+    full_env.update(HANDOFF_NB_MODEL="offline", JUPYTER_CONFIG_DIR=str(root / ".jupyter"), **env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}", f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
          f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=root, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -102,6 +102,13 @@ def lab(tmp_path_factory):
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    (root / "stepper.ipynb").write_text(json.dumps(NOTEBOOK))
+    yield from serve_lab(root)
 
 
 def test_stepper_in_jupyterlab(lab):

@@ -10,16 +10,11 @@ Needs Debian's chromium and Python Playwright. Saves tests/artifacts/sdk_engine_
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, TOKEN, free_port, launch, playwright, run_all_when_ready
+from tests.test_browser import ARTIFACTS, TOKEN, launch, playwright, run_all_when_ready, serve_lab
 from tests.test_sdk_examples import _sdk_source
 
 pytestmark = pytest.mark.browser
@@ -60,35 +55,7 @@ def lab(tmp_path_factory):
     examples_root.mkdir()
     (examples_root / "examples").symlink_to(src / "examples", target_is_directory=True)
     (root / "engine.ipynb").write_text(json.dumps(_notebook(str(examples_root))))
-    (root / ".jupyter" / "labconfig").mkdir(parents=True)
-    (root / ".jupyter" / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
-    env.update(HANDOFF_NB_MODEL="offline", JUPYTER_CONFIG_DIR=str(root / ".jupyter"),
-               EXAMPLES_INTERACTIVE_MODE="auto")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True",
-         f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("jupyter lab did not start: " + proc.stderr.read().decode()[-2000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    yield from serve_lab(root, EXAMPLES_INTERACTIVE_MODE="auto")
 
 
 def test_an_sdk_example_stepped_and_forked_on_the_sdk_engine(lab):

@@ -19,20 +19,22 @@ def _no_sdk_tracing():
     yield
 
 
-def _canned(plan):
+def _sdk_model(answer):
+    """An SDK Model whose n-th call answers ``answer(n, input, tools, handoffs)``: ("text", str) or
+    ("call", (tool name, arguments)); counts its calls."""
     from agents.items import ModelResponse
     from agents.models.interface import Model
     from agents.usage import Usage
 
     from handoff_nb.testing import assistant_message, function_call
 
-    class Canned(Model):
+    class Answering(Model):
         def __init__(self):
             self.calls = 0
 
         async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
                                handoffs, tracing, **kwargs):
-            kind, arg = plan[self.calls % len(plan)]
+            kind, arg = answer(self.calls, input, tools, handoffs)
             self.calls += 1
             item = (assistant_message(arg) if kind == "text"
                     else function_call(arg[0], arg[1], call_id=f"c{self.calls}"))
@@ -42,7 +44,11 @@ def _canned(plan):
         def stream_response(self, *a, **k):  # pragma: no cover - the engine calls get_response
             raise NotImplementedError
 
-    return Canned()
+    return Answering()
+
+
+def _canned(plan):
+    return _sdk_model(lambda n, *_: plan[n % len(plan)])
 
 
 def _graph():
@@ -125,34 +131,15 @@ def test_what_the_engine_refuses_is_named():
 
 
 def _routing_model():
-    """An SDK Model that routes on the user's words: charges go to Billing, anything else stays."""
-    from agents.items import ModelResponse
-    from agents.models.interface import Model
-    from agents.usage import Usage
-
-    from handoff_nb.testing import assistant_message, function_call
-
-    class Router(Model):
-        def __init__(self):
-            self.calls = 0
-
-        async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
-                               handoffs, tracing, **kwargs):
-            self.calls += 1
-            text = input if isinstance(input, str) else " ".join(
-                str(i.get("content")) for i in input if isinstance(i, dict) and i.get("role") == "user")
-            names = [t.name for t in tools] + [h.tool_name for h in handoffs]
-            if "charge" in text and "transfer_to_billing" in names:
-                item = function_call("transfer_to_billing", "{}", call_id=f"c{self.calls}")
-            else:
-                item = assistant_message(f"answered {text!r}")
-            return ModelResponse(output=[item], usage=Usage(requests=1, input_tokens=3, output_tokens=1,
-                                                            total_tokens=4), response_id=f"r{self.calls}")
-
-        def stream_response(self, *a, **k):  # pragma: no cover - the engine calls get_response
-            raise NotImplementedError
-
-    return Router()
+    """Routes on the user's words: charges go to Billing, anything else stays."""
+    def answer(n, input, tools, handoffs):
+        text = input if isinstance(input, str) else " ".join(
+            str(i.get("content")) for i in input if isinstance(i, dict) and i.get("role") == "user")
+        names = [t.name for t in tools] + [h.tool_name for h in handoffs]
+        if "charge" in text and "transfer_to_billing" in names:
+            return "call", ("transfer_to_billing", "{}")
+        return "text", f"answered {text!r}"
+    return _sdk_model(answer)
 
 
 def test_evaluate_routing_runs_each_case_through_the_sdk_engine():
@@ -168,7 +155,7 @@ def test_evaluate_routing_runs_each_case_through_the_sdk_engine():
     assert by_message["I was charged twice"].model_calls == 2
     assert by_message["my parcel is late"].path == ["Triage"]  # the miss is counted, not dropped
     assert by_message["what are your hours?"].final_output == "answered 'what are your hours?'"
-    assert report.results[0].input_tokens == 6
+    assert report.results[0].input_tokens == 8  # two calls of 4
     with pytest.raises(hn.UserError, match="agents.RunConfig"):
         evaluate_routing(triage, cases, engine="sdk", model="gpt-4o-mini")
     with pytest.raises(hn.UserError, match="agents.Agent"):
