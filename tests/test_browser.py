@@ -63,6 +63,15 @@ def run_all_when_ready(page) -> None:
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
+def open_and_run_all(browser, url: str):
+    """A 1500x1000 page on the notebook at ``url``, every cell run once its kernel is idle."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.goto(url)
+    page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60000)
+    run_all_when_ready(page)
+    return page
+
+
 def free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -115,10 +124,7 @@ def test_stepper_in_jupyterlab(lab):
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(f"{lab}/lab/tree/stepper.ipynb?token={TOKEN}")
-        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60000)
-        run_all_when_ready(page)
+        page = open_and_run_all(browser, f"{lab}/lab/tree/stepper.ipynb?token={TOKEN}")
         page.wait_for_selector(".hnb-graphview svg", timeout=60000)
         page.wait_for_selector(".hnb-graphview .node.hnb-active", timeout=30000)
         before = page.text_content(".hnb-graphview .node.hnb-active title")

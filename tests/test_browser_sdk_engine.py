@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, TOKEN, launch, playwright, run_all_when_ready, serve_lab
+from tests.test_browser import ARTIFACTS, TOKEN, launch, open_and_run_all, playwright, serve_lab
 from tests.test_sdk_examples import _sdk_source
 
 pytestmark = pytest.mark.browser
@@ -62,10 +62,7 @@ def test_an_sdk_example_stepped_and_forked_on_the_sdk_engine(lab):
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.goto(f"{lab}/lab/workspaces/engine/tree/engine.ipynb?reset&token={TOKEN}")
-        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60000)
-        run_all_when_ready(page)
+        page = open_and_run_all(browser, f"{lab}/lab/workspaces/engine/tree/engine.ipynb?reset&token={TOKEN}")
         out = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea").first
         out.locator(".hnb-graphview svg").first.wait_for(timeout=60000)
 
