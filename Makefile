@@ -74,7 +74,8 @@ test: test-setup
 	    --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
 
 # the course as a static JupyterLite site in build/lite (serve it: python -m http.server -d build/lite)
-lite: system-deps $(LITE_VENV)/.installed
+# (setup: the Lab's venv records the e5 vectors the lessons embed, which the site replays)
+lite: setup $(LITE_VENV)/.installed
 	$(LITE_VENV)/bin/python scripts/build_lite.py
 
 bench: setup

@@ -126,6 +126,37 @@ def wheels() -> list[Path]:
     return sorted(folder.glob("*.whl"))
 
 
+RECORDING = "handoff_nb/data/e5/recorded.bin"  # where handoff_nb.models.e5_recorded looks
+
+
+def add_recorded_embeddings(ours: Path) -> None:
+    """Record the e5 vectors the lessons embed (scripts/record_embeddings.py, run by the Lab's
+    .venv, where e5 runs) and put them in the site's handoff_nb wheel: the browser, where e5
+    cannot run, replays them, so the lessons decide and print what they do in the Lab. Cached by
+    the notebooks and handoff_nb's code and data (about 40 s when either changed)."""
+    import hashlib
+    lab_python = ROOT / ".venv" / "bin" / "python"
+    if not lab_python.exists():
+        print(">> e5 recording: skipped (no .venv with the semantic engine: make lab); in the site the "
+              "offline model routes by words and says so")
+        return
+    h = hashlib.sha256()
+    for f in sorted([*(ROOT / "notebooks").rglob("*.ipynb"), *(ROOT / "notebooks" / "cassettes").rglob("*"),
+                     *(ROOT / "handoff_nb").rglob("*.py"), *(ROOT / "handoff_nb" / "data").rglob("*"),
+                     ROOT / "scripts" / "record_embeddings.py"]):
+        if f.is_file() and "/data/e5/" not in f.as_posix() and "__pycache__" not in f.parts:
+            h.update(f.relative_to(ROOT).as_posix().encode() + b"\0" + f.read_bytes())
+    cached = CACHE / f"recorded-{h.hexdigest()[:16]}.bin"
+    if not cached.exists():
+        for old in CACHE.glob("recorded-*.bin"):
+            old.unlink()
+        tmp = cached.with_suffix(".tmp")
+        run(str(lab_python), str(ROOT / "scripts" / "record_embeddings.py"), str(tmp))
+        tmp.replace(cached)
+    _rewrite_wheel(ours, add={RECORDING: cached})
+    print(f">> e5 recording: {cached.stat().st_size / 1e6:.2f} MB in {ours.name}")
+
+
 def canonical(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
@@ -313,6 +344,7 @@ def main() -> None:
     pyodide = pyodide_dist()
     dist = pyodide_tarball(pyodide)
     whls = wheels()
+    add_recorded_embeddings(next(w for w in whls if w.name.startswith("handoff_nb-")))
     precompile(whls, pyodide)
     lite_dir = CACHE / "lite-dir"
     shutil.rmtree(lite_dir, ignore_errors=True)

@@ -4,7 +4,9 @@ profile and run to the end in the Pyodide kernel: no error output, no "Error dis
 every graph an SVG (never DOT text). In 00 and 11 the Stepper is clicked: Send, Step (the graph
 highlight moves), Back, What if -> Apply to the next step (a forced handoff), Step (the ✎ mark),
 What changed, Run until, Export HTML; in 05 the Inspector (another agent picked: its prompt
-and the graph's highlight), in 09 the Playground (Run cases twice, Open in Stepper, Step). Slow (the site is built first if missing): marked ``lite``.
+and the graph's highlight), in 09 the Playground (Run cases twice, Open in Stepper, Step). Every
+routing decision and accuracy the notebook's saved (Lab) outputs print is printed in the browser
+too. Slow (the site is built first if missing): marked ``lite``.
 
 ``HANDOFF_NB_LITE_NOTEBOOKS=00,11`` runs only those notebooks.
 """
@@ -267,6 +269,24 @@ def _drive_playground(page):
     page.screenshot(path=str(ARTIFACTS / "lite_09_playground.png"), full_page=False)
 
 
+def _lab_decisions(notebook):
+    """The lines of the notebook's saved (Lab) outputs that show routing decisions or scores
+    ("... -> History Tutor (semantic)", "['Router', 'Billing Agent']", "Agent: Billing Agent",
+    "weak: accuracy 0.78 (47/60) ..."), whitespace folded:
+    the browser must print each of them too (e5's recorded vectors: the same decisions)."""
+    import json
+    if notebook.startswith("10"):  # the SDK's lesson skips its code cells in the site, by design
+        return []
+    nb = json.loads((ROOT / "notebooks" / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+    lines = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                lines += [" ".join(line.split()) for line in "".join(out["text"]).splitlines()
+                          if re.search(r" -> |accuracy \d\.\d\d|^Agent: |\['[^']+'(, '[^']+')*\]", line)]
+    return lines
+
+
 @pytest.mark.parametrize("notebook", SELECTED)
 def test_notebook_runs_to_the_end_in_the_browser(site, notebook):
     outside: list[str] = []
@@ -284,6 +304,9 @@ def test_notebook_runs_to_the_end_in_the_browser(site, notebook):
         assert drawn == static, f"{static - drawn} of {static} static graphs are not SVG"
         assert live_drawn == live, f"{live - live_drawn} of {live} GraphViews have no SVG"
         text = page.inner_text(".jp-Notebook")
+        shown = " ".join(text.split())
+        missing = [line for line in _lab_decisions(notebook) if line not in shown]
+        assert not missing, f"decided or counted otherwise than in the Lab: {missing}"
         if notebook.startswith("00"):
             assert static >= 1 and live >= 1
         if notebook.startswith("05"):
