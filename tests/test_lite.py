@@ -272,7 +272,7 @@ def _drive_playground(page):
 def _lab_decisions(notebook):
     """The lines of the notebook's saved (Lab) outputs that show routing decisions or scores
     ("... -> History Tutor (semantic)", "['Router', 'Billing Agent']", "Agent: Billing Agent",
-    "weak: accuracy 0.78 (47/60) ..."), whitespace folded:
+    "weak: accuracy 0.78 (47/60) ...", a Why with its similarities), whitespace folded:
     the browser must print each of them too (e5's recorded vectors: the same decisions)."""
     import json
     if notebook.startswith("10"):  # the SDK's lesson skips its code cells in the site, by design
@@ -283,7 +283,7 @@ def _lab_decisions(notebook):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
                 lines += [" ".join(line.split()) for line in "".join(out["text"]).splitlines()
-                          if re.search(r" -> |accuracy \d\.\d\d|^Agent: |\['[^']+'(, '[^']+')*\]", line)]
+                          if re.search(r" -> | > |^\s*why: |accuracy \d\.\d\d|^Agent: |\['[^']+'(, '[^']+')*\]", line)]
     return lines
 
 
