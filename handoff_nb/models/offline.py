@@ -145,6 +145,19 @@ def _mentions(segment: str, target: str, tool_name: str) -> bool:
             or bool(key) and all(w in seg_words for w in key))
 
 
+_ROUTES_CACHE: dict[tuple[Any, ...], list[Route]] = {}
+
+
+def _routes_key(request: ModelRequest) -> tuple[Any, ...]:
+    """Everything :meth:`OfflineModel._build_routes` reads from ``request``."""
+    handoffs = tuple((h.tool_name, h.target, h.description, h.tool_description, h.target_handoff_description,
+                      getattr(h, "target_instructions", None),
+                      json.dumps(getattr(h, "target_routes", None) or (), default=str),
+                      json.dumps(h.input_json_schema, sort_keys=True, default=str))
+                     for h in request.handoffs)
+    return (request.instructions or "", handoffs, json.dumps(request.tools, sort_keys=True, default=str))
+
+
 def latest_user_message(items: list[dict[str, Any]]) -> tuple[str, int]:
     for i in range(len(items) - 1, -1, -1):
         if items[i].get("role") == "user":
@@ -267,6 +280,18 @@ class OfflineModel:
 
     # -- routes and scores ----------------------------------------------------------------------
     def _routes(self, request: ModelRequest) -> list[Route]:
+        """The request's routes, built once per distinct prompt and handoff/tool set (read-only
+        afterwards: every step of a run, and every case of an evaluation, asks again)."""
+        key = _routes_key(request)
+        hit = _ROUTES_CACHE.get(key)
+        if hit is None:
+            hit = self._build_routes(request)
+            if len(_ROUTES_CACHE) > 256:
+                _ROUTES_CACHE.clear()
+            _ROUTES_CACHE[key] = hit
+        return hit
+
+    def _build_routes(self, request: ModelRequest) -> list[Route]:
         segments = _segments(request.instructions or "")
         routes = []
         for h in request.handoffs:

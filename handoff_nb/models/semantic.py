@@ -391,20 +391,40 @@ def _vec(a: Any) -> Any:
     return a if isinstance(a, np.ndarray) and a.dtype == np.float64 else np.asarray(a, dtype=np.float64)
 
 
+_NORMS: dict[int, tuple[Any, float]] = {}  # id -> (vector, its norm), for read-only vectors
+
+
+def _norm(v: Any) -> float:
+    """The vector's length, summed exactly (``math.fsum``); remembered for immutable vectors
+    (tuples, read-only arrays: the cached ones), so a route text's is computed once."""
+    hit = _NORMS.get(id(v))
+    if hit is not None and hit[0] is v:
+        return hit[1]
+    if isinstance(v, tuple):
+        n = math.sqrt(math.fsum([x * x for x in v]))
+    else:
+        a = _vec(v)
+        n = math.sqrt(math.fsum((a * a).tolist()))
+        if getattr(v, "flags", None) is None or v.flags.writeable:
+            return n
+    if len(_NORMS) > 4 * CACHE_SIZE:
+        _NORMS.clear()
+    _NORMS[id(v)] = (v, n)
+    return n
+
+
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """Cosine similarity rounded to :data:`DECIMALS`: products are exact IEEE operations and
     ``math.fsum`` sums them exactly, so the order of terms (SIMD width, machine) cannot change
-    it."""
+    it -- nor whether numpy is there (tuples are summed the same way)."""
+    na, nb = _norm(a), _norm(b)
+    if not (na and nb):
+        return 0.0
     if isinstance(a, tuple) and isinstance(b, tuple):  # no numpy needed (a browser tab)
         dot = math.fsum([x * y for x, y in zip(a, b)])
-        na = math.sqrt(math.fsum([x * x for x in a]))
-        nb = math.sqrt(math.fsum([y * y for y in b]))
-        return round(dot / (na * nb), DECIMALS) if na and nb else 0.0
-    a, b = _vec(a), _vec(b)
-    dot = math.fsum((a * b).tolist())
-    na = math.sqrt(math.fsum((a * a).tolist()))
-    nb = math.sqrt(math.fsum((b * b).tolist()))
-    return round(dot / (na * nb), DECIMALS) if na and nb else 0.0
+    else:
+        dot = math.fsum((_vec(a) * _vec(b)).tolist())
+    return round(dot / (na * nb), DECIMALS)
 
 
 def similarities(q: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
