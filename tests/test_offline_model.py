@@ -301,3 +301,41 @@ def test_route_units_split_lists_into_clauses_and_skip_lone_words():
                     ("tool_description", "Orders food for delivery or pickup, and tracks the order")])
     assert [s for s, _t in units] == ["handoff_description", "clause:handoff_description",
                                       "clause:handoff_description"]  # the name and the duplicate dropped
+
+
+def test_routes_are_built_once_per_prompt_and_rebuilt_when_a_route_text_changes():
+    """The routes cache (OfflineModel._routes) answers a repeated request with the same routes,
+    and never a stale one: an edited description (the Playground's label box) is read at once."""
+    from handoff_nb.models import offline
+    billing = Agent(name="Billing", handoff_description="Charges, refunds and invoices")
+    support = Agent(name="Support", handoff_description="Bugs, errors and crashes")
+    triage = Agent(name="Triage", instructions="Route each request.", handoffs=[billing, support])
+    model = offline.OfflineModel(semantic=False)
+    first = Runner.run_sync(triage, "I was charged twice, please refund me", run_config=_config(model))
+    assert first.agent_path == ["Triage", "Billing"]
+    built = len(offline._ROUTES_CACHE)
+    again = Runner.run_sync(triage, "refund the duplicate charge", run_config=_config(model))
+    assert again.agent_path == ["Triage", "Billing"] and len(offline._ROUTES_CACHE) == built
+    support.handoff_description = "Bugs, errors, crashes and every refund request"
+    billing.handoff_description = "Invoices"
+    edited = Runner.run_sync(triage, "please refund me", run_config=_config(model))
+    assert edited.agent_path == ["Triage", "Support"], edited.steps[0].why
+    assert len(offline._ROUTES_CACHE) > built
+
+
+def _config(model):
+    from handoff_nb import RunConfig
+    return RunConfig(model=model)
+
+
+def test_cosine_remembers_only_immutable_vectors_norms():
+    import numpy as np
+    from handoff_nb.models import semantic
+    v = np.array([3.0, 4.0])
+    assert semantic.cosine(v, np.array([3.0, 4.0])) == 1.0
+    v[:] = [4.0, -3.0]  # a writeable array may change: its norm is not remembered
+    assert semantic.cosine(v, np.array([3.0, 4.0])) == 0.0
+    frozen = np.array([1.0, 0.0])
+    frozen.flags.writeable = False
+    assert semantic.cosine(frozen, (0.0, 2.0)) == 0.0 and semantic.cosine(frozen, (1.0, 1.0)) == round(2 ** -0.5, 6)
+    assert semantic.cosine((1.0, 2.0), (2.0, 4.0)) == 1.0 and semantic.cosine((0.0, 0.0), (1.0, 0.0)) == 0.0
