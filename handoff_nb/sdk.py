@@ -28,7 +28,7 @@ from .context import Usage
 from .errors import UserError
 from .extensions import handoff_filters
 from .handoffs import Handoff, handoff
-from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ReasoningItem, ToolCallItem,
                     ToolCallOutputItem, content_text, function_call_output, normalize_input)
 from .model_settings import ModelSettings
 from .models.interface import ModelRequest, ModelResponse, from_chat_messages
@@ -871,8 +871,10 @@ def run_from_result(result: Any, agent: Any = None) -> Any:
             mine = ToolCallOutputItem(step.agent, d, output=getattr(item, "output", None))
         elif kind == "ToolCallItem":
             mine = ToolCallItem(step.agent, d)
+        elif kind == "ReasoningItem":  # sent back with the history: the next agent gets it too
+            mine = ReasoningItem(step.agent, d)
         else:
-            continue  # reasoning and other item kinds the views do not show
+            continue  # approvals, MCP and other item kinds the views do not show
         step.items.append(mine)
         history.append(mine.to_input_item())
     for i, step in enumerate(steps):

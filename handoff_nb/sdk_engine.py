@@ -39,7 +39,7 @@ from .agent import Agent
 from .context import Usage
 from .errors import UserError
 from .handoffs import handoff
-from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ToolCallItem,
+from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, ReasoningItem, ToolCallItem,
                     ToolCallOutputItem, content_text, normalize_input)
 from .models.interface import ModelRequest, ModelResponse
 from .models.sdk_model import output_items, usage_of
@@ -600,7 +600,9 @@ class SDKRun(Run):
             return ToolCallOutputItem(agent, {"type": "function_call_output", "call_id": d.get("call_id", ""),
                                               "output": out if isinstance(out, str) else json.dumps(out)},
                                       output=getattr(item, "output", None))
-        return None  # reasoning, approvals and other SDK item kinds the views do not draw
+        if kind == "ReasoningItem":  # the SDK sends it back with the history: the views show it
+            return ReasoningItem(agent, d)
+        return None  # approvals, MCP and other SDK item kinds the views do not draw
 
     @property
     def result(self) -> Any:

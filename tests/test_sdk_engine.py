@@ -160,3 +160,40 @@ def test_evaluate_routing_runs_each_case_through_the_sdk_engine():
         evaluate_routing(triage, cases, engine="sdk", model="gpt-4o-mini")
     with pytest.raises(hn.UserError, match="agents.Agent"):
         evaluate_routing(hn.Agent(name="Ours"), [("x", "Ours")], engine="sdk")
+
+
+def test_reasoning_items_are_kept_in_the_step_and_in_the_history_passed_on():
+    """The SDK sends a model's reasoning items back with the history; a Step shows them, and the
+    history a handoff passed on holds them, as the SDK's next request does."""
+    from agents.items import ModelResponse
+    from agents.models.interface import Model
+    from agents.usage import Usage
+    from openai.types.responses import ResponseReasoningItem
+
+    from handoff_nb.testing import function_call
+
+    class Thinking(Model):
+        calls = 0
+
+        async def get_response(self, system_instructions, input, model_settings, tools, output_schema,
+                               handoffs, tracing, **kwargs):
+            self.calls += 1
+            return ModelResponse(output=[ResponseReasoningItem(id="rs_1", summary=[], type="reasoning"),
+                                         function_call("transfer_to_billing", "{}", call_id="c1")],
+                                 usage=Usage(requests=1), response_id="r1")
+
+        def stream_response(self, *a, **k):  # pragma: no cover
+            raise NotImplementedError
+
+    billing = sdk.Agent(name="Billing", model=_canned([("text", "billing here")]), handoff_description="Charges")
+    triage = sdk.Agent(name="Triage", instructions="Route.", handoffs=[billing], model=Thinking())
+    run = hn.Runner.start(triage, "refund", engine="sdk")
+    s0 = run.step()
+    assert [type(i).__name__ for i in s0.items][:1] == ["ReasoningItem"] and s0.decision == "handoff"
+    s1 = run.step()
+    assert s1.final_output == "billing here"
+    assert any(i.get("type") == "reasoning" and i.get("id") == "rs_1" for i in s1.request.input)
+    assert s0.handoff.history_after == s1.request.input
+    from handoff_nb.sdk import run_from_result
+    rebuilt = run_from_result(run.result)
+    assert "ReasoningItem" in [type(i).__name__ for i in rebuilt.steps[0].items]
