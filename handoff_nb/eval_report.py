@@ -339,9 +339,20 @@ class RoutingReport:
             lo, hi = self.accuracy_ci()
             acc = (f"accuracy {self.accuracy:.2f} [95% CI {lo:.2f}-{hi:.2f}] over {len(self.per_case)} "
                    f"cases x {self.trials} trials, {len(self.flaky)} flaky")
+        static = self.not_recorded
         return (f"{self.name}: {acc}, "
                 f"{self.handoffs_per_conversation:.2f} handoffs/conversation, escalation rate "
-                f"{self.escalation_rate:.2f}, {len(self.failures)} failed runs")
+                f"{self.escalation_rate:.2f}, {len(self.failures)} failed runs"
+                + (f"; {static} runs decided by the static table: texts not recorded with e5 "
+                   f"(a browser tab cannot run e5)" if static else ""))
+
+    @property
+    def not_recorded(self) -> int:
+        """Runs with a step the offline model decided by the static table because a text was not
+        in the e5 recording it replays (a JupyterLite site: ``handoff_nb.models.e5_recorded``);
+        their numbers can differ from a local Python's."""
+        return sum(any(((w or {}).get("semantic") or {}).get("not_recorded") for w in r.why or ())
+                   for r in self.results)
 
     def __str__(self) -> str:
         lines = [self.summary(), f"by decision kind: {self.kinds_summary()}", self.cost_summary()]

@@ -93,3 +93,15 @@ def test_without_numpy_a_recording_is_replayed_and_announced(tmp_path):
     out = subprocess.run([sys.executable, "-c", code.replace(", '|', type(e.fallback).__name__", "")],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.stdout.startswith("StaticE5Embedder"), out.stdout + out.stderr
+
+
+@needs_weights
+def test_a_report_counts_the_runs_the_table_decided(replayed):
+    from handoff_nb.eval import Case, evaluate_routing
+    agent, message, before, e5 = replayed
+    report = evaluate_routing(agent, [Case(message, "History Tutor"),
+                                      Case("What brought down ancient Rome in the end?", "History Tutor")])
+    assert report.not_recorded == 1
+    assert "1 runs decided by the static table: texts not recorded with e5" in report.summary()
+    semantic.set_embedder(e5)  # e5 itself: nothing to replay, nothing to say
+    assert evaluate_routing(agent, [Case(message, "History Tutor")]).summary().endswith("0 failed runs")
