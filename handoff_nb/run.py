@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,6 +110,11 @@ class RunConfig:
     group_id: str | None = None
     trace_metadata: dict[str, Any] | None = None
     tracing_disabled: bool = False
+    trace_include_sensitive_data: bool = field(default_factory=lambda: os.getenv(
+        "OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA", "true").strip().lower() in ("1", "true", "yes", "on"))
+    """As in the SDK (default from OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA). handoff_nb's spans
+    hold names and timings, never tool arguments, outputs or model text, so there is nothing to
+    leave out either way."""
     call_model_input_filter: Any = None
     """As in the SDK: ``(CallModelData) -> ModelInputData`` edits the instructions and input of
     every model call just before it is made (the step records what was actually sent)."""

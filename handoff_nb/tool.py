@@ -11,6 +11,7 @@ from typing import Literal, TypedDict, Union
 
 from .not_mirrored import stand_in
 from .tool_use import FunctionToolResult, StopAtTools, ToolsToFinalOutputFunction, ToolsToFinalOutputResult
+from .tool_timeout import default_tool_timeout_error_message, invoke_function_tool
 from .tools import FunctionTool, default_tool_error_function, function_tool
 
 Tool = FunctionTool
@@ -68,6 +69,7 @@ __all__ = ["CodeInterpreterTool", "ComputerTool", "FileSearchTool", "FunctionToo
            "ShellTool", "StopAtTools", "Tool", "ToolOutput", "ToolOutputFileContent",
            "ToolOutputImage", "ToolOutputImageDict", "ToolOutputText", "ToolOutputTextDict",
            "ToolsToFinalOutputFunction", "ToolsToFinalOutputResult", "WebSearchTool",
-           "default_tool_error_function", "function_tool"]
+           "default_tool_error_function", "default_tool_timeout_error_message", "function_tool",
+           "invoke_function_tool"]
 
 

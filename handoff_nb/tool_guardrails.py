@@ -14,6 +14,7 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 from ._util import maybe_await
 from .errors import AgentsException, UserError
+from .tool_timeout import invoke_function_tool
 
 TContext = TypeVar("TContext")
 
@@ -119,7 +120,8 @@ def _behavior(out: Any) -> dict[str, Any]:
 
 
 async def invoke_guarded(tool: Any, tool_ctx: Any, arguments: str, agent: Any) -> Any:
-    """Run ``tool`` through its input guardrails, the tool, then its output guardrails."""
+    """Run ``tool`` through its input guardrails, the tool (bounded by its timeout, see
+    handoff_nb.tool_timeout), then its output guardrails."""
     for g in getattr(tool, "tool_input_guardrails", None) or []:
         out = await g.run(ToolInputGuardrailData(context=tool_ctx, agent=agent))
         b = _behavior(out)
@@ -127,7 +129,7 @@ async def invoke_guarded(tool: Any, tool_ctx: Any, arguments: str, agent: Any) -
             raise ToolInputGuardrailTripwireTriggered(g, out)
         if b["type"] == "reject_content":
             return b.get("message", "")
-    value = await tool.on_invoke_tool(tool_ctx, arguments)
+    value = await invoke_function_tool(function_tool=tool, context=tool_ctx, arguments=arguments)
     for g in getattr(tool, "tool_output_guardrails", None) or []:
         out = await g.run(ToolOutputGuardrailData(context=tool_ctx, agent=agent, output=value))
         b = _behavior(out)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 from ._util import maybe_await
 from .context import RunContextWrapper
 from .errors import ModelBehaviorError, UserError
 from .strict_schema import ensure_strict_json_schema
+from .tool_timeout import check_async_handler, check_timeout_config
 
 
 @dataclass
@@ -23,6 +25,20 @@ class FunctionTool:
     on_invoke_tool: Callable[[RunContextWrapper[Any], str], Any]
     strict_json_schema: bool = True
     is_enabled: bool | Callable[..., Any] = True
+    tool_input_guardrails: list[Any] | None = None
+    """handoff_nb.tool_guardrails: checked before each call (may reject it or stop the run)."""
+    tool_output_guardrails: list[Any] | None = None
+    """handoff_nb.tool_guardrails: checked on each output before the model sees it."""
+    needs_approval: Any = False
+    """handoff_nb.approvals: True, or ``(ctx, params, call_id) -> bool``, pauses the run for approval."""
+    timeout_seconds: float | None = None
+    """handoff_nb.tool_timeout: seconds one call may take (None: no limit)."""
+    timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result"
+    timeout_error_function: Callable[..., Any] | None = None
+    """``(ctx, ToolTimeoutError) -> str``: what the model is told when a call times out."""
+
+    def __post_init__(self) -> None:
+        check_timeout_config(self)
 
     def chat_spec(self) -> dict[str, Any]:
         """The Chat Completions ``tools`` entry for this tool."""
@@ -32,7 +48,10 @@ class FunctionTool:
 
 
 def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -> str:
-    return f"An error occurred while running the tool. Please try again. Error: {error}"
+    """What the model is told when a tool raises, as in SDK 0.24: a fixed sentence, so the
+    exception's text (which may hold private data) never reaches the model. Pass your own
+    ``failure_error_function`` to tell the model (and the Stepper) what went wrong."""
+    return "An error occurred while running the tool. Please try again."
 
 
 def _doc_summary(fn: Callable[..., Any]) -> str:
@@ -68,6 +87,12 @@ def _doc_args(fn: Callable[..., Any]) -> dict[str, str]:
     return out
 
 
+def _being_cancelled() -> bool:
+    """Whether the current task was asked to stop (a CancelledError from it is not the tool's)."""
+    task = asyncio.current_task()
+    return task is None or not hasattr(task, "cancelling") or task.cancelling() > 0
+
+
 def _takes_context(fn: Callable[..., Any]) -> bool:
     params = list(inspect.signature(fn).parameters.values())
     if not params:
@@ -86,7 +111,10 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                   description_override: str | None = None,
                   failure_error_function: Callable[..., str] | None = default_tool_error_function,
                   strict_mode: bool = True, is_enabled: bool | Callable[..., Any] = True,
-                  needs_approval: Any = False) -> Any:
+                  needs_approval: Any = False, tool_input_guardrails: list[Any] | None = None,
+                  tool_output_guardrails: list[Any] | None = None, timeout: float | None = None,
+                  timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result",
+                  timeout_error_function: Callable[..., Any] | None = None) -> Any:
     """Decorator turning a (sync or async) function into a :class:`FunctionTool`.
 
     The first parameter may be a ``RunContextWrapper``; the others become the JSON schema, built
@@ -99,6 +127,7 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
         from pydantic import ConfigDict, Field, ValidationError, create_model
         if not callable(fn):
             raise UserError(f"function_tool needs a function, got {fn!r}")
+        check_async_handler(fn, timeout)
         takes_ctx = _takes_context(fn)
         try:
             hints = get_type_hints(fn)
@@ -130,15 +159,23 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                 kwargs = {p.name: getattr(parsed, p.name) for p in params}
                 result = fn(ctx, **kwargs) if takes_ctx else fn(**kwargs)
                 return await maybe_await(result)
+            except asyncio.CancelledError as e:  # the tool's own, not this run being cancelled
+                if failure_error_function is None or _being_cancelled():
+                    raise
+                return await maybe_await(failure_error_function(ctx, e))
             except Exception as e:
                 if failure_error_function is None:
                     raise
-                return failure_error_function(ctx, e)
+                return await maybe_await(failure_error_function(ctx, e))
 
         tool = FunctionTool(name=tool_name, description=description_override or _doc_summary(fn),
                             params_json_schema=schema, on_invoke_tool=invoke,
-                            strict_json_schema=strict_mode, is_enabled=is_enabled)
-        tool.needs_approval = needs_approval  # type: ignore[attr-defined]  # handoff_nb.approvals
+                            strict_json_schema=strict_mode, is_enabled=is_enabled,
+                            tool_input_guardrails=tool_input_guardrails,
+                            tool_output_guardrails=tool_output_guardrails,
+                            needs_approval=needs_approval, timeout_seconds=timeout,
+                            timeout_behavior=timeout_behavior,
+                            timeout_error_function=timeout_error_function)
         return tool
 
     if func is not None:

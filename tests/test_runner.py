@@ -160,19 +160,24 @@ def test_function_tools_run_before_the_handoff_and_tools_come_first():
 
 
 def test_tool_error_goes_back_to_the_model():
-    @function_tool
+    """As in SDK 0.24: the model is told a tool failed in a fixed sentence (the exception's text
+    stays out of the history); a failure_error_function words it itself."""
     def explode(x: int) -> str:
         """Fails."""
         raise ValueError("boom")
 
-    a = Agent(name="A", tools=[explode])
-    m = ScriptedModel([call_tool("explode", {"x": 1}), say("sorry")])
-    run = Runner.start(a, "go", run_config=cfg(m))
-    s = run.step()
-    assert s.decision == "run_again"
-    assert "boom" in s.items[-1].raw_item["output"]
-    assert m.calls and run.step().final_output == "sorry"
-    assert "boom" in m.calls[1].input[-1]["output"]
+    generic = "An error occurred while running the tool. Please try again."
+    for tool, told in ((function_tool(explode), generic),
+                       (function_tool(explode, failure_error_function=lambda ctx, e: f"failed: {e}"),
+                        "failed: boom")):
+        a = Agent(name="A", tools=[tool])
+        m = ScriptedModel([call_tool("explode", {"x": 1}), say("sorry")])
+        run = Runner.start(a, "go", run_config=cfg(m))
+        s = run.step()
+        assert s.decision == "run_again"
+        assert s.items[-1].raw_item["output"] == told
+        assert m.calls and run.step().final_output == "sorry"
+        assert m.calls[1].input[-1]["output"] == told
 
 
 def test_multiple_handoffs_first_wins_others_ignored():

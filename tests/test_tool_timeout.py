@@ -1,0 +1,147 @@
+"""Function tools as SDK 0.24 runs them (issue 21): timeouts (handoff_nb.tool_timeout), guardrails
+given to function_tool, the fixed default error sentence, async failure formatters, and a
+tool's own CancelledError treated as a failure."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError,
+                        function_tool, tool_input_guardrail, tool_output_guardrail)
+from handoff_nb.tool import FunctionTool, default_tool_timeout_error_message, invoke_function_tool
+from handoff_nb.models.scripted import ScriptedModel, call_tool, say
+
+GENERIC = "An error occurred while running the tool. Please try again."
+
+
+def _sent_outputs(model):
+    return [i["output"] for i in model.calls[-1].input if i.get("type") == "function_call_output"]
+
+
+def _run(tool, *, steps=None):
+    model = ScriptedModel(steps or [call_tool(tool.name), say("done")])
+    result = Runner.run_sync(Agent(name="a", tools=[tool], model=model), "go")
+    return result, model
+
+
+def test_a_slow_tool_is_cancelled_and_the_model_told():
+    cancelled = []
+
+    @function_tool(timeout=0.05)
+    async def slow() -> str:
+        """Slow."""
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return "late"
+
+    result, model = _run(slow)
+    assert result.final_output == "done" and cancelled == [True]
+    assert _sent_outputs(model) == ["Tool 'slow' timed out after 0.05 seconds."]
+    assert default_tool_timeout_error_message(tool_name="slow", timeout_seconds=0.05) == _sent_outputs(model)[0]
+
+
+def test_timeout_behaviours_and_formatter():
+    async def slow() -> str:
+        await asyncio.sleep(5)
+        return "late"
+
+    worded = function_tool(slow, timeout=0.02,
+                           timeout_error_function=lambda ctx, e: f"{e.tool_name} gave up at {e.timeout_seconds:g}")
+    assert asyncio.run(invoke_function_tool(function_tool=worded, context=None, arguments="{}")) == "slow gave up at 0.02"
+    raising = function_tool(slow, timeout=0.02, timeout_behavior="raise_exception")
+    with pytest.raises(ToolTimeoutError, match="timed out after 0.02 seconds"):
+        _run(raising)
+
+
+def test_a_timeout_error_the_tool_raises_itself_is_its_own():
+    async def own() -> str:
+        raise TimeoutError("upstream said no")
+
+    tool = function_tool(own, timeout=1.0, failure_error_function=None)
+    with pytest.raises(TimeoutError, match="upstream said no"):
+        asyncio.run(invoke_function_tool(function_tool=tool, context=None, arguments="{}"))
+    fast = function_tool(lambda: "x", name_override="fast")
+    assert asyncio.run(invoke_function_tool(function_tool=fast, context=None, arguments="{}")) == "x"
+
+
+def test_timeout_settings_are_checked():
+    async def run(ctx, args):
+        return "ok"
+
+    for bad, err, words in ((0, ValueError, "greater than 0"), (float("inf"), ValueError, "finite"),
+                            ("1", TypeError, "positive number"), (True, TypeError, "positive number")):
+        with pytest.raises(err, match=words):
+            FunctionTool(name="t", description="", params_json_schema={}, on_invoke_tool=run,
+                         timeout_seconds=bad)
+    with pytest.raises(ValueError, match="timeout_behavior must be one of"):
+        FunctionTool(name="t", description="", params_json_schema={}, on_invoke_tool=run,
+                     timeout_behavior="later")
+    with pytest.raises(TypeError, match="timeout_error_function must be callable"):
+        FunctionTool(name="t", description="", params_json_schema={}, on_invoke_tool=run,
+                     timeout_error_function="no")
+    with pytest.raises(ValueError, match="only supported for async"):
+        function_tool(lambda: "x", timeout=1.0)
+    assert FunctionTool(name="t", description="", params_json_schema={}, on_invoke_tool=run,
+                        timeout_seconds=2).timeout_seconds == 2.0
+
+
+def test_the_default_error_sentence_keeps_the_exception_out():
+    class Unprintable(Exception):
+        def __str__(self):
+            raise AssertionError("the exception's text was read")
+
+    @function_tool
+    async def secret() -> str:
+        """Fails."""
+        raise Unprintable()
+
+    result, model = _run(secret)
+    assert result.final_output == "done" and _sent_outputs(model) == [GENERIC]
+    assert "Unprintable" not in str(result.to_input_list())
+
+
+def test_an_async_failure_formatter_is_awaited_and_a_tools_own_cancel_is_a_failure():
+    async def word(ctx, error):
+        return f"async: {type(error).__name__}"
+
+    async def cancels() -> str:
+        raise asyncio.CancelledError("the tool's own")
+
+    result, model = _run(function_tool(cancels, failure_error_function=word))
+    assert result.final_output == "done" and _sent_outputs(model) == ["async: CancelledError"]
+    result, model = _run(function_tool(cancels))
+    assert _sent_outputs(model) == [GENERIC]
+
+
+def test_guardrails_given_to_function_tool_run():
+    @tool_input_guardrail
+    def no_secrets(data):
+        return ToolGuardrailFunctionOutput.reject_content("not allowed")
+
+    @tool_output_guardrail
+    def passes(data):
+        return ToolGuardrailFunctionOutput.allow()
+
+    ran = []
+
+    @function_tool(tool_input_guardrails=[no_secrets], tool_output_guardrails=[passes])
+    def lookup() -> str:
+        """Look up."""
+        ran.append(True)
+        return "secret"
+
+    assert lookup.tool_input_guardrails == [no_secrets] and lookup.tool_output_guardrails == [passes]
+    result, model = _run(lookup)
+    assert ran == [] and _sent_outputs(model) == ["not allowed"]
+
+
+def test_run_config_takes_trace_include_sensitive_data(monkeypatch):
+    assert RunConfig().trace_include_sensitive_data is True
+    monkeypatch.setenv("OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA", "false")
+    assert RunConfig().trace_include_sensitive_data is False
+    assert RunConfig(trace_include_sensitive_data=True).trace_include_sensitive_data is True
