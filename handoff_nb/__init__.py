@@ -20,7 +20,7 @@ from .tool import (FunctionToolResult, StopAtTools, Tool, ToolOutputFileContent,
                    ToolsToFinalOutputFunction, ToolsToFinalOutputResult, default_tool_error_function)
 from .tool_context import ToolContext
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
-                     ModelError, ReplayMismatch, ScriptExhausted, UserError)
+                     ModelError, ReplayMismatch, RunErrorDetails, ScriptExhausted, UserError)
 from .handoffs import (Handoff, HandoffInputData, HandoffInputFilter, default_handoff_history_mapper,
                        handoff, nest_handoff_history)
 from .items import (HandoffCallItem, HandoffOutputItem, ItemHelpers, MessageOutputItem, ReasoningItem,
@@ -108,7 +108,7 @@ __all__ = [
     "Agent", "AgentHooks", "AgentsException", "DEFAULT_MAX_TURNS", "FunctionTool", "Handoff",
     "HandoffCallItem", "HandoffCallbackError", "HandoffInputData", "HandoffInputFilter",
     "HandoffOutputItem", "HandoffRecord", "ItemHelpers", "MaxTurnsExceeded", "MessageOutputItem",
-    "ReasoningItem", "ToolTimeoutError",
+    "ReasoningItem", "RunErrorDetails", "ToolTimeoutError",
     "Model", "ModelBehaviorError", "ModelError", "ModelRequest", "ModelResponse", "ModelSettings",
     "ReplayMismatch", "Run", "RunConfig", "RunContextWrapper", "RunHooks", "RunItem", "RunResult",
     "Runner", "ScriptExhausted", "Step", "ToolCallItem", "ToolCallOutputItem", "TResponseInputItem",

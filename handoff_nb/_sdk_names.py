@@ -40,6 +40,7 @@ _FUNCTIONS = {
 }
 _TOOL_GUARDRAILS = {"ToolGuardrailFunctionOutput", "ToolInputGuardrailData", "ToolOutputGuardrailData",
                     "ToolInputGuardrailTripwireTriggered", "ToolOutputGuardrailTripwireTriggered",
+                    "ToolInputGuardrailResult", "ToolOutputGuardrailResult",
                     "ToolInputGuardrail", "ToolOutputGuardrail", "tool_input_guardrail",
                     "tool_output_guardrail"}
 _made: dict[str, Any] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import (AgentsException, HandoffCallbackError, MaxTurnsExceeded, ModelBehaviorError,
-                     ModelError, ReplayMismatch, ScriptExhausted, UserError)
+                     ModelError, ReplayMismatch, RunErrorDetails, ScriptExhausted, UserError)
 
 
 class ToolTimeoutError(AgentsException):
@@ -34,4 +34,4 @@ class OutputGuardrailTripwireTriggered(AgentsException):
 
 __all__ = ["AgentsException", "HandoffCallbackError", "InputGuardrailTripwireTriggered",
            "MaxTurnsExceeded", "ModelBehaviorError", "ModelError", "OutputGuardrailTripwireTriggered",
-           "ReplayMismatch", "ScriptExhausted", "ToolTimeoutError", "UserError"]
+           "ReplayMismatch", "RunErrorDetails", "ScriptExhausted", "ToolTimeoutError", "UserError"]

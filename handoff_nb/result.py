@@ -10,6 +10,7 @@ from .context import RunContextWrapper
 from .items import RunItem, TResponseInputItem, normalize_input
 from .errors import UserError
 from .streaming import RunResultStreaming
+from .tool_guardrails import ToolInputGuardrailResult, ToolOutputGuardrailResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from .agent import Agent
@@ -36,6 +37,17 @@ class RunResult:
     starting_agent: Agent | None = None
     input_guardrail_results: list[Any] = field(default_factory=list)
     output_guardrail_results: list[Any] = field(default_factory=list)
+
+    @property
+    def tool_input_guardrail_results(self) -> list[Any]:
+        """As in the SDK: every tool input guardrail verdict of the run (handoff_nb.tool_guardrails)."""
+        return [r for s in self.steps for r in s.tool_guardrail_results
+                if isinstance(r, ToolInputGuardrailResult)]
+
+    @property
+    def tool_output_guardrail_results(self) -> list[Any]:
+        return [r for s in self.steps for r in s.tool_guardrail_results
+                if isinstance(r, ToolOutputGuardrailResult)]
 
     @property
     def interruptions(self) -> list[Any]:

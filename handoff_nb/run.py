@@ -65,7 +65,7 @@ from .approvals import RunState, decide, rejected, rejection_output, resume, run
 from .guardrail import run_input_guardrails, run_output_guardrails
 from .input_dedupe import collapse_duplicates
 from .tool_context import ToolContext
-from .tool_guardrails import invoke_guarded
+from .tool_guardrails import ToolInputGuardrailResult, ToolOutputGuardrailResult, invoke_guarded
 from .tool_names import resolve_tool_name_collisions
 from .tool_use import FunctionToolResult, tools_to_final_output
 from .tool_output import structured_tool_output
@@ -175,6 +175,8 @@ class Step:
     """A copy of the run context after this step (what ``on_handoff`` callbacks wrote)."""
     next_agent: Agent | None = None
     hook_error: BaseException | None = None
+    tool_guardrail_results: list[Any] = field(default_factory=list)
+    """The tool input/output guardrail verdicts of this step's tool calls (handoff_nb.tool_guardrails)."""
     """An ``on_agent_end`` hook that raised after this (successful) final step."""
     edited: list[str] = field(default_factory=list)
     """What was edited before or in this step (history, context, a forced response): every view
@@ -283,6 +285,11 @@ def _restore_context(wrapper: RunContextWrapper[Any], snapshot: Any) -> None:
         wrapper.context = fresh
 
 
+def _tool_guardrail_results(steps: list[Step], kind: type) -> list[Any]:
+    return [r for s in steps if s.decision != "error" for r in s.tool_guardrail_results
+            if isinstance(r, kind)]
+
+
 def _attach(error: BaseException, run: Run, step: Step) -> None:
     """Give any exception escaping a step the run and the step (nothing done before it is lost)."""
     try:
@@ -368,6 +375,15 @@ class Run:
     def initial_items(self) -> list[TResponseInputItem]:
         """The run's input as items (before any filter)."""
         return _deref(self._initial.input)
+
+    @property
+    def tool_input_guardrail_results(self) -> list[Any]:
+        """As in the SDK: the tool input guardrail verdicts of the run's completed steps."""
+        return _tool_guardrail_results(self.steps, ToolInputGuardrailResult)
+
+    @property
+    def tool_output_guardrail_results(self) -> list[Any]:
+        return _tool_guardrail_results(self.steps, ToolOutputGuardrailResult)
 
     @property
     def turns_used(self) -> int:
@@ -711,7 +727,8 @@ class Run:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
             decision = decisions.get(call["call_id"])
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
-                     else await invoke_guarded(tool, tool_ctx, arguments, agent))  # tool guardrails
+                     else await invoke_guarded(tool, tool_ctx, arguments, agent,  # tool guardrails
+                                               step.tool_guardrail_results))
             text = tool_output_text(value)
             parts = structured_tool_output(value)  # ToolOutputImage ... go as input parts (SDK)
             raw = function_call_output(call["call_id"], text)

@@ -90,6 +90,22 @@ class ToolOutputGuardrail(Generic[TContext]):
         return await maybe_await(self.guardrail_function(data))
 
 
+@dataclass
+class ToolInputGuardrailResult:
+    """One tool input guardrail's verdict on one call (``RunResult.tool_input_guardrail_results``)."""
+
+    guardrail: ToolInputGuardrail[Any]
+    output: ToolGuardrailFunctionOutput
+
+
+@dataclass
+class ToolOutputGuardrailResult:
+    """One tool output guardrail's verdict on one call (``RunResult.tool_output_guardrail_results``)."""
+
+    guardrail: ToolOutputGuardrail[Any]
+    output: ToolGuardrailFunctionOutput
+
+
 class ToolInputGuardrailTripwireTriggered(AgentsException):
     def __init__(self, guardrail: ToolInputGuardrail[Any], output: ToolGuardrailFunctionOutput) -> None:
         self.guardrail, self.output = guardrail, output
@@ -119,22 +135,32 @@ def _behavior(out: Any) -> dict[str, Any]:
     return behavior if isinstance(behavior, dict) else {"type": getattr(behavior, "type", "allow")}
 
 
-async def invoke_guarded(tool: Any, tool_ctx: Any, arguments: str, agent: Any) -> Any:
+async def invoke_guarded(tool: Any, tool_ctx: Any, arguments: str, agent: Any,
+                         results: list[Any] | None = None) -> Any:
     """Run ``tool`` through its input guardrails, the tool (bounded by its timeout, see
-    handoff_nb.tool_timeout), then its output guardrails."""
+    handoff_nb.tool_timeout), then its output guardrails. Each verdict that let the step go on
+    (allow / reject) is appended to ``results`` (the step's; a tripwire's is in the error)."""
+    results = [] if results is None else results
     for g in getattr(tool, "tool_input_guardrails", None) or []:
         out = await g.run(ToolInputGuardrailData(context=tool_ctx, agent=agent))
         b = _behavior(out)
         if b["type"] == "raise_exception":
             raise ToolInputGuardrailTripwireTriggered(g, out)
+        results.append(ToolInputGuardrailResult(guardrail=g, output=out))
         if b["type"] == "reject_content":
             return b.get("message", "")
-    value = await invoke_function_tool(function_tool=tool, context=tool_ctx, arguments=arguments)
+    try:
+        value = await invoke_function_tool(function_tool=tool, context=tool_ctx, arguments=arguments)
+    except Exception as e:  # as the SDK: a tool's own error fails the run as a UserError naming it
+        if isinstance(e, AgentsException):
+            raise
+        raise UserError(f"Error running tool {tool.name}: {e}") from e
     for g in getattr(tool, "tool_output_guardrails", None) or []:
         out = await g.run(ToolOutputGuardrailData(context=tool_ctx, agent=agent, output=value))
         b = _behavior(out)
         if b["type"] == "raise_exception":
             raise ToolOutputGuardrailTripwireTriggered(g, out)
+        results.append(ToolOutputGuardrailResult(guardrail=g, output=out))
         if b["type"] == "reject_content":
             return b.get("message", "")
     return value

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, get_type_hints
 
+from . import _debug
 from ._util import maybe_await
 from .context import RunContextWrapper
 from .errors import ModelBehaviorError, UserError
@@ -87,6 +88,29 @@ def _doc_args(fn: Callable[..., Any]) -> dict[str, str]:
     return out
 
 
+def _parse_arguments(tool_name: str, arguments: str, args_model: Any, validation_error: type) -> Any:
+    """The model's arguments as the tool's pydantic model; ModelBehaviorError in the SDK's words
+    ("Invalid JSON input for tool <name>"), with the arguments and the cause only where
+    ``handoff_nb._debug.DONT_LOG_TOOL_DATA`` is off (they may hold private data)."""
+    base = f"Invalid JSON input for tool {tool_name}"
+    detail: str | None = None
+    cause: Exception | None = None
+    try:
+        data = json.loads(arguments) if arguments else {}
+    except ValueError as e:
+        detail, cause = f"{base}: {arguments}", e
+    else:
+        if not isinstance(data, dict):
+            raise ModelBehaviorError(f"{base}: expected a JSON object")
+        try:
+            return args_model.model_validate(data)
+        except validation_error as e:
+            detail, cause = f"{base}: {e}", e
+    if _debug.DONT_LOG_TOOL_DATA:
+        raise ModelBehaviorError(base)  # outside the except: no __context__ holding the payload
+    raise ModelBehaviorError(detail) from cause
+
+
 def _being_cancelled() -> bool:
     """Whether the current task was asked to stop (a CancelledError from it is not the tool's)."""
     task = asyncio.current_task()
@@ -151,11 +175,8 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
 
         async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> Any:
             try:
-                try:
-                    parsed = args_model.model_validate_json(arguments or "{}")
-                except ValidationError as e:
-                    raise ModelBehaviorError(
-                        f"invalid arguments for tool {tool_name!r}: {arguments!r}: {e}") from e
+                parsed = _parse_arguments(getattr(ctx, "tool_name", None) or tool_name, arguments,
+                                          args_model, ValidationError)
                 kwargs = {p.name: getattr(parsed, p.name) for p in params}
                 result = fn(ctx, **kwargs) if takes_ctx else fn(**kwargs)
                 return await maybe_await(result)

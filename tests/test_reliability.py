@@ -272,8 +272,9 @@ def test_tool_without_failure_function_and_hook_errors_carry_the_run():
 
     run = Runner.start(Agent(name="A", tools=[boom]), "hi",
                        run_config=RunConfig(model=ScriptedModel([call_tool("boom", {}), say("x")])))
-    with pytest.raises(RuntimeError) as info:
+    with pytest.raises(UserError, match="Error running tool boom: tool exploded") as info:  # as the SDK
         run.step()
+    assert isinstance(info.value.__cause__, RuntimeError)
     assert info.value.run is run and run.turns_used == 0
 
 

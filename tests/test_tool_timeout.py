@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError,
+from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError, UserError,
                         function_tool, tool_input_guardrail, tool_output_guardrail)
 from handoff_nb.tool import FunctionTool, default_tool_timeout_error_message, invoke_function_tool
 from handoff_nb.models.scripted import ScriptedModel, call_tool, say
@@ -145,3 +145,54 @@ def test_run_config_takes_trace_include_sensitive_data(monkeypatch):
     monkeypatch.setenv("OPENAI_AGENTS_TRACE_INCLUDE_SENSITIVE_DATA", "false")
     assert RunConfig().trace_include_sensitive_data is False
     assert RunConfig(trace_include_sensitive_data=True).trace_include_sensitive_data is True
+
+
+def test_a_tools_own_error_fails_the_run_as_a_user_error_naming_it():
+    @function_tool(failure_error_function=None)
+    def boom() -> str:
+        """Fails."""
+        raise ValueError("private detail")
+
+    with pytest.raises(UserError, match="Error running tool boom: private detail") as info:
+        _run(boom)
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_tool_arguments_errors_in_the_sdks_words(monkeypatch):
+    from handoff_nb import ModelBehaviorError, _debug
+
+    tool = function_tool(lambda value: value, name_override="echo", failure_error_function=None)
+    call = lambda args: asyncio.run(tool.on_invoke_tool(None, args))  # noqa: E731
+    with pytest.raises(ModelBehaviorError, match="^Invalid JSON input for tool echo: expected a JSON object$"):
+        call("[1]")
+    monkeypatch.setattr(_debug, "DONT_LOG_TOOL_DATA", True)
+    with pytest.raises(ModelBehaviorError, match="^Invalid JSON input for tool echo$") as info:
+        call('{"secret": "tok')
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    monkeypatch.setattr(_debug, "DONT_LOG_TOOL_DATA", False)
+    with pytest.raises(ModelBehaviorError, match='tool echo: {"secret": "tok$'):
+        call('{"secret": "tok')
+
+
+def test_run_data_and_tool_guardrail_results():
+    from handoff_nb import MaxTurnsExceeded, RunErrorDetails
+
+    @tool_input_guardrail
+    def note(data):
+        return ToolGuardrailFunctionOutput.allow(output_info="seen")
+
+    @function_tool(tool_input_guardrails=[note])
+    def lookup() -> str:
+        """Look up."""
+        return "x"
+
+    model = ScriptedModel([call_tool("lookup"), call_tool("lookup")])
+    with pytest.raises(MaxTurnsExceeded) as info:
+        Runner.run_sync(Agent(name="a", tools=[lookup], model=model), "go", max_turns=2)
+    data = info.value.run_data
+    assert isinstance(data, RunErrorDetails) and data.last_agent.name == "a"
+    assert [r.output.output_info for r in data.tool_input_guardrail_results] == ["seen", "seen"]
+    assert data.tool_output_guardrail_results == [] and len(data.raw_responses) == 2
+    assert UserError("outside a run").run_data is None
+    result, _ = _run(lookup)
+    assert [r.guardrail.get_name() for r in result.tool_input_guardrail_results] == ["note"]
