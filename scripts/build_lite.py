@@ -52,17 +52,17 @@ EXTRAS = ("widgets", "openai")
 EMSCRIPTEN_ONLY = ("httpx2-jsfetch",)
 # ... and the wheels pip picked for this machine that Pyodide never imports (sockets, TLS, ptys)
 NOT_IN_PYODIDE = ("httpcore2", "h11", "truststore", "pexpect", "ptyprocess")
-# jedi (IPython's completer, imported on first completion) 0.20 ships 4.9 MB of stubs; 0.19 is 1.6 MB
-CONSTRAINTS = ("jedi<0.20",)
-# ... of which its stubs for packages that are not in the site (django, requests, six...): 0.45 MB
-STRIP = {"jedi": ("jedi/third_party/typeshed/third_party/", "jedi/third_party/django-stubs/")}
+# ... and jedi with parso (1.3 MB of wheels): IPython imports jedi at start only to complete with
+# it, and without it its own completer answers Tab (attributes, names, paths, dict keys); the
+# kernel's worker would still piplite.install it (see without_jedi), and 0.2 s of its imports go
+LEFT_OUT = ("jedi", "parso")
 # what the Pyodide kernel installs and imports before it is ready (jupyterlite_pyodide_kernel's
 # worker: micropip, piplite, then piplite.install of each of these, then `import pyodide_kernel`)
-KERNEL_START = ("piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython")
+KERNEL_START = ("piplite", "ipykernel", "comm", "pyodide-kernel", "ipython")
 # of those, the packages whose modules imported at start ship as bytecode only, as Pyodide's own
 # distribution ships these packages (their frames hardly ever show in a lesson's traceback; with
 # their sources too the site would be 45.8 MB)
-SOURCELESS = ("ipython", "prompt-toolkit", "jedi", "parso", "pygments", "wcwidth")
+SOURCELESS = ("ipython", "prompt-toolkit", "pygments", "wcwidth")
 
 
 def run(*cmd: str, cwd: Path | None = None) -> None:
@@ -116,13 +116,12 @@ def wheels() -> list[Path]:
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(folder))
     ours = next(folder.glob("handoff_nb-*.whl"))
     run(sys.executable, "-m", "pip", "download", "--only-binary=:all:", "-q", *PLATFORM,
-        "-d", str(folder), f"{ours}[{','.join(EXTRAS)}]", *EMSCRIPTEN_ONLY, *CONSTRAINTS)
-    for skip in SKIP_WHEELS + NOT_IN_PYODIDE:
+        "-d", str(folder), f"{ours}[{','.join(EXTRAS)}]", *EMSCRIPTEN_ONLY)
+    for skip in SKIP_WHEELS + NOT_IN_PYODIDE + LEFT_OUT:
         for w in folder.glob(f"{skip}-*.whl"):
             w.unlink()
-    for name, prefixes in STRIP.items():
-        for w in folder.glob(f"{name}-*.whl"):
-            _rewrite_wheel(w, drop=lambda f: f.startswith(prefixes))
+    for w in folder.glob("pygments-*.whl"):
+        fewer_lexers(w)
     return sorted(folder.glob("*.whl"))
 
 
@@ -155,6 +154,47 @@ def add_recorded_embeddings(ours: Path) -> None:
         tmp.replace(cached)
     _rewrite_wheel(ours, add={RECORDING: cached})
     print(f">> e5 recording: {cached.stat().st_size / 1e6:.2f} MB in {ours.name}")
+
+
+# the languages Pygments (IPython's highlighter: tracebacks, ``??``, ``Code``) keeps in the site, with
+# the lexer modules these import; the other ~200 modules (1 MB of the wheel) go, and their names
+# leave its lexer table too, so asking for one is Pygments' ClassNotFound ("no lexer for alias"),
+# as for any unknown language. JupyterLab highlights the cells itself (CodeMirror).
+LEXERS = ("python", "shell", "javascript", "html", "css", "markup", "data", "special", "sql", "c_cpp",
+          "rust", "go", "configs", "diff", "textfmts", "r", "julia", "ruby", "perl", "graphviz")
+
+
+def fewer_lexers(wheel: Path) -> None:
+    """Pygments with the lexers of LEXERS only (and those they import)."""
+    import ast
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        files = {n: z.read(n) for n in z.namelist() if n.startswith("pygments/lexers/")}
+    ns: dict[str, Any] = {}
+    exec(files["pygments/lexers/_mapping.py"].decode(), ns)
+    table = ns["LEXERS"]
+    module_of = {cls: spec[0].rsplit(".", 1)[1] for cls, spec in table.items()}
+    keep, todo = set(), list(LEXERS)
+    while todo:
+        mod = todo.pop()
+        if mod in keep or f"pygments/lexers/{mod}.py" not in files:
+            continue
+        keep.add(mod)
+        for node in ast.walk(ast.parse(files[f"pygments/lexers/{mod}.py"])):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pygments.lexers."):
+                todo.append(node.module.split(".")[2])
+            elif isinstance(node, ast.ImportFrom) and node.module == "pygments.lexers":
+                todo += [module_of.get(a.name, a.name) for a in node.names]
+    kept = {cls: spec for cls, spec in table.items() if module_of[cls] in keep}
+    mapping = files["pygments/lexers/_mapping.py"].decode()
+    start = mapping.index("LEXERS = {")
+    mapping = mapping[:start] + "LEXERS = {\n" + "".join(f"    {k!r}: {v!r},\n" for k, v in kept.items()) + "}\n"
+    tmp = CACHE / "_mapping.py"
+    tmp.write_text(mapping)
+    gone = lambda n: (n.startswith("pygments/lexers/") and n.endswith(".py")
+                      and n.rsplit("/", 1)[1][:-3] not in keep | {"__init__"})  # _mapping.py: replaced
+    _rewrite_wheel(wheel, drop=gone, add={"pygments/lexers/_mapping.py": tmp})
+    print(f">> pygments: {len(keep)} lexer modules ({len(kept)} of {len(table)} lexers) kept")
 
 
 def canonical(name: str) -> str:
@@ -205,7 +245,7 @@ def kernel_start_lock(site: Path) -> list[str]:
         if name not in wheels:
             raise SystemExit(f"the kernel needs {name} at start but the site has no wheel for it")
         wanted.append(name)
-        todo += wheels[name][2]
+        todo += [d for d in wheels[name][2] if d not in LEFT_OUT]
     for name in wanted:
         w, version, deps, tops = wheels[name]
         lock["packages"][name] = {
@@ -220,6 +260,7 @@ def kernel_start_lock(site: Path) -> list[str]:
 PYC_SCRIPT = r"""
 import { loadPyodide } from "%(mjs)s";
 const py = await loadPyodide({ indexURL: "%(index)s/" });
+await py.loadPackage("micropip");
 py.FS.mkdirTree("/w");
 py.FS.mount(py.FS.filesystems.NODEFS, { root: "%(tree)s" }, "/w");
 py.runPython(`
@@ -229,14 +270,28 @@ ok = compileall.compile_dir("/w/compile", quiet=1, workers=1,
 for group in ("compile", "kernel"):
     sys.path[:0] = [f"/w/{group}/{d}" for d in sorted(os.listdir(f"/w/{group}"))]
 try:  # what the kernel imports before it is ready
+    import micropip, piplite.piplite
     import pyodide_kernel
 except Exception as e:
-    print("import pyodide_kernel failed here:", type(e).__name__, e, "- importing IPython and jedi")
-    import IPython, jedi
+    print("import pyodide_kernel failed here:", type(e).__name__, e, "- importing IPython")
+    import IPython
     IPython.core.interactiveshell.InteractiveShell.instance()
 used = sorted({importlib.util.cache_from_source(m.__file__) for m in list(sys.modules.values())
                if (getattr(m, "__file__", None) or "").startswith("/w/compile/") and m.__file__.endswith(".py")})
 open("/w/used.txt", "w").write("\\n".join(used))
+import zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+zip_path = next(p for p in sys.path if p.endswith(".zip"))
+stdlib = zipfile.ZipFile(zip_path)
+for m in list(sys.modules.values()):
+    f = getattr(m, "__file__", None) or ""
+    if f.startswith(zip_path + "/") and f.endswith(".py"):
+        name = f[len(zip_path) + 1:]
+        source = stdlib.read(name)
+        code = compile(source, f, "exec", dont_inherit=True)
+        os.makedirs(os.path.dirname(f"/w/stdlib/{name}"), exist_ok=True)
+        with open(f"/w/stdlib/{name}c", "wb") as out:
+            out.write(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False))
 print("compiled for", sys.implementation.cache_tag, "ok" if ok else "with errors", "-", len(used), "modules imported at start")
 `);
 """
@@ -274,7 +329,68 @@ def precompile(whls: list[Path], dist: Path) -> None:
         pycs = {p.relative_to(root).as_posix(): p for p in root.rglob("*.pyc")
                 if f"/w/compile/{w.name}/{p.relative_to(root).as_posix()}" in used}
         _add_bytecode(w, pycs, sourceless=canonical(w.name.split("-")[0]) in SOURCELESS)
+    shutil.rmtree(STDLIB_PYC, ignore_errors=True)
+    (tree / "stdlib").rename(STDLIB_PYC)
     shutil.rmtree(tree, ignore_errors=True)
+
+
+STDLIB_PYC = CACHE / "stdlib-pyc"
+# how much bytecode may grow python_stdlib.zip (bytes, zipped)
+STDLIB_BYTECODE_BUDGET = 800_000
+# the kernel's worker (jupyterlite-pyodide-kernel 0.8.6) piplite.installs each of these that
+# loadPyodideOptions.packages does not name, before `import pyodide_kernel`
+WORKER_START = '["ipykernel","comm","pyodide-kernel","jedi","ipython"]'
+
+
+def without_jedi(site: Path) -> None:
+    """The kernel's worker starts without installing jedi (LEFT_OUT: not in the site, so
+    ``piplite.install('jedi')`` would fail the start): its list of start-up packages, in the
+    worker's scripts, loses "jedi". The build stops if the list is no longer there."""
+    static = site / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static"
+    patched = 0
+    for js in static.glob("*.js"):
+        text = js.read_text()
+        if WORKER_START in text:
+            js.write_text(text.replace(WORKER_START, WORKER_START.replace('"jedi",', "")))
+            patched += 1
+    if not patched:
+        raise SystemExit(f"the kernel's worker no longer lists {WORKER_START} (jupyterlite-pyodide-kernel "
+                         "changed?): without_jedi needs a look")
+
+
+def stdlib_bytecode(site: Path) -> None:
+    """The standard library's modules the kernel imports before it is ready (Pyodide's own boot:
+    asyncio, re, typing...; then email, http, unittest.mock, pdb, pydoc...: 250, found and
+    compiled by ``precompile``) as bytecode in the site's ``python_stdlib.zip``: Pyodide's npm
+    package ships the standard library as sources only, so the kernel compiled each of them at
+    every start (1.7 s of CPU in node). ``mod.pyc`` in place of ``mod.py`` (zipimport reads
+    ``mod.pyc``, never __pycache__; unchecked-hash), so a traceback through one shows file and
+    line without the line's text. Bytecode is bigger than source (all 250: +1.28 MB zipped), so
+    only the modules with the most source per added byte, up to STDLIB_BYTECODE_BUDGET: most of
+    the compile time for less of the size (0.8 MB: 1.2 of the 1.7 s in node)."""
+    import zipfile
+    import zlib
+    path = site / "static" / "pyodide" / "python_stdlib.zip"
+    pycs = {p.relative_to(STDLIB_PYC).as_posix(): p for p in STDLIB_PYC.rglob("*.pyc")}
+    with zipfile.ZipFile(path) as old:
+        infos = {i.filename: i for i in old.infolist()}
+        cost = {name: len(zlib.compress(pyc.read_bytes(), 9)) - infos[name[:-1]].compress_size
+                for name, pyc in pycs.items()}
+        chosen, grown = set(), 0
+        for name in sorted(pycs, key=lambda n: (-infos[n[:-1]].file_size / max(cost[n], 1), n)):
+            if grown + max(cost[name], 0) <= STDLIB_BYTECODE_BUDGET:
+                chosen.add(name)
+                grown += cost[name]
+        tmp = path.with_suffix(".tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+            for info in old.infolist():
+                if info.filename + "c" in chosen:
+                    new.write(pycs[info.filename + "c"], info.filename + "c")
+                else:
+                    new.writestr(info, old.read(info))
+    tmp.replace(path)
+    print(f">> python_stdlib.zip: {len(chosen)} of the {len(pycs)} standard library modules imported at start "
+          f"as bytecode (+{grown / 1e6:.2f} MB)")
 
 
 def _add_bytecode(wheel: Path, pycs: dict[str, Path], sourceless: bool) -> None:
@@ -375,6 +491,8 @@ def main() -> None:
     for leftover in OUT.rglob("*.map"):  # Pyodide's own maps (pyodide.mjs.map...) too
         leftover.unlink()
     trim(OUT)
+    stdlib_bytecode(OUT)
+    without_jedi(OUT)
     # the kernel must load Pyodide from the site (not its CDN default) and never reach PyPI
     config_path = OUT / "jupyter-lite.json"
     config = json.loads(config_path.read_text())

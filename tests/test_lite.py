@@ -366,8 +366,13 @@ def test_the_kernel_starts_from_locked_precompiled_wheels(site):
     config = json.loads((SITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
     kernel = config["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     packages = kernel["loadPyodideOptions"]["packages"]
-    # what the kernel's worker would otherwise piplite.install one after the other
-    assert {"micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"} <= set(packages)
+    # what the kernel's worker would otherwise piplite.install one after the other; jedi (and parso)
+    # are left out of the site (IPython completes without them), and the worker no longer asks
+    assert {"micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "ipython"} <= set(packages)
+    assert not {"jedi", "parso"} & set(packages)
+    assert not [w for w in SITE.rglob("*.whl") if w.name.startswith(("jedi-", "parso-"))]
+    worker = SITE / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static"
+    assert not [js for js in worker.glob("*.js") if '"pyodide-kernel","jedi"' in js.read_text()]
     lock_dir = SITE / "static" / "pyodide"
     lock = json.loads((lock_dir / "pyodide-lock.json").read_text())["packages"]
     for name in packages:
@@ -383,3 +388,10 @@ def test_the_kernel_starts_from_locked_precompiled_wheels(site):
     with zipfile.ZipFile((lock_dir / lock["traitlets"]["file_name"]).resolve()) as z:
         names = set(z.namelist())
         assert {"traitlets/traitlets.py", "traitlets/__pycache__/traitlets.cpython-314.pyc"} <= names
+    # the standard library's start-up modules with the most source per added byte ship as
+    # bytecode only in Pyodide's python_stdlib.zip (its npm package has sources only)
+    with zipfile.ZipFile(lock_dir / "python_stdlib.zip") as z:
+        names = set(z.namelist())
+        pycs = [n for n in names if n.endswith(".pyc")]
+        assert len(pycs) >= 100 and not [n for n in pycs if n[:-1] in names]
+        assert {z.read(n)[:2] for n in pycs} == {(3627).to_bytes(2, "little")}
