@@ -111,6 +111,30 @@ def _parse_arguments(tool_name: str, arguments: str, args_model: Any, validation
     raise ModelBehaviorError(detail) from cause
 
 
+def _call_arguments(params: list[inspect.Parameter], parsed: Any, tool_name: str) -> tuple[list[Any], dict[str, Any]]:
+    """The call's positional and keyword arguments from the parsed model: parameters before a
+    ``*args`` positionally, ``*args`` spread, ``**kwargs`` merged (a key naming another parameter
+    is the model's mistake: ModelBehaviorError)."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    named = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    for p in params:
+        value = getattr(parsed, p.name)
+        if p.kind == p.VAR_POSITIONAL:
+            args.extend(value)
+        elif p.kind == p.VAR_KEYWORD:
+            clash = sorted(k for k in value if k in named)
+            if clash:
+                raise ModelBehaviorError(f"Invalid JSON input for tool {tool_name}: **{p.name} repeats "
+                                         f"the parameter(s) {', '.join(map(repr, clash))}")
+            kwargs.update(value)
+        elif p.kind == p.KEYWORD_ONLY:
+            kwargs[p.name] = value
+        else:
+            args.append(value)
+    return args, kwargs
+
+
 def _being_cancelled() -> bool:
     """Whether the current task was asked to stop (a CancelledError from it is not the tool's)."""
     task = asyncio.current_task()
@@ -154,19 +178,31 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
         check_async_handler(fn, timeout)
         takes_ctx = _takes_context(fn)
         try:
-            hints = get_type_hints(fn)
+            hints = get_type_hints(fn, include_extras=True)  # Annotated[int, Field(ge=0)] kept
         except Exception as e:
             raise UserError(f"cannot read type hints of {fn.__name__}: {e}") from e
         params = list(inspect.signature(fn).parameters.values())[1 if takes_ctx else 0:]
         arg_docs = _doc_args(fn)
         model_fields: dict[str, Any] = {}
         for p in params:
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise UserError(f"function_tool {fn.__name__}: *args/**kwargs are not supported")
             ann = hints.get(p.name, Any)
-            default = ... if p.default is inspect.Parameter.empty else p.default
-            model_fields[p.name] = (ann, Field(default=default, description=arg_docs.get(p.name)))
-        args_model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"),
+            described = arg_docs.get(p.name)
+            if p.kind == p.VAR_POSITIONAL:  # as the SDK: *scores is a list field "scores"
+                model_fields[p.name] = (list[ann], Field(default_factory=list, description=described))
+            elif p.kind == p.VAR_KEYWORD:  # **options is an object field "options"
+                if strict_mode:
+                    raise UserError(
+                        f"function_tool {fn.__name__}: **{p.name} takes free-form keys, which a "
+                        f"strict schema cannot describe; use strict_mode=False (the model then "
+                        f"sends them nested under {p.name!r})")
+                model_fields[p.name] = (dict[str, ann], Field(default_factory=dict, description=described))
+            else:
+                default = ... if p.default is inspect.Parameter.empty else p.default
+                model_fields[p.name] = (ann, Field(default=default, description=described))
+        # as the SDK: keys the function does not take are ignored, except beside a **kwargs
+        # (where a flat key would otherwise be dropped silently instead of reaching it)
+        extra = "forbid" if any(p.kind == p.VAR_KEYWORD for p in params) else "ignore"
+        args_model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra=extra),
                                   **model_fields)
         schema = args_model.model_json_schema()
         if strict_mode:
@@ -177,8 +213,8 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
             try:
                 parsed = _parse_arguments(getattr(ctx, "tool_name", None) or tool_name, arguments,
                                           args_model, ValidationError)
-                kwargs = {p.name: getattr(parsed, p.name) for p in params}
-                result = fn(ctx, **kwargs) if takes_ctx else fn(**kwargs)
+                args, kwargs = _call_arguments(params, parsed, getattr(ctx, "tool_name", None) or tool_name)
+                result = fn(ctx, *args, **kwargs) if takes_ctx else fn(*args, **kwargs)
                 return await maybe_await(result)
             except asyncio.CancelledError as e:  # the tool's own, not this run being cancelled
                 if failure_error_function is None or _being_cancelled():

@@ -5,8 +5,10 @@ tool's own CancelledError treated as a failure."""
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import pytest
+from pydantic import Field
 
 from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError, UserError,
                         function_tool, tool_input_guardrail, tool_output_guardrail)
@@ -196,3 +198,30 @@ def test_run_data_and_tool_guardrail_results():
     assert UserError("outside a run").run_data is None
     result, _ = _run(lookup)
     assert [r.guardrail.get_name() for r in result.tool_input_guardrail_results] == ["note"]
+
+
+def test_variadic_parameters_as_the_sdk_takes_them():
+    from handoff_nb import ModelBehaviorError
+
+    def total(label: str, *scores: Annotated[int, Field(ge=0, le=10)]) -> str:
+        return f"{label}={sum(scores)}"
+
+    def options(label: str, **opts: int) -> str:
+        return f"{label}:{sorted(opts.items())}"
+
+    call = lambda tool, args: asyncio.run(tool.on_invoke_tool(None, args))  # noqa: E731
+    t = function_tool(total, failure_error_function=None)
+    assert t.params_json_schema["properties"]["scores"]["type"] == "array"
+    assert call(t, '{"label": "s", "scores": [1, 2]}') == "s=3"
+    with pytest.raises(ModelBehaviorError):
+        call(t, '{"label": "s", "scores": [11]}')
+    with pytest.raises(UserError, match=r"\*\*opts.*strict_mode=False"):
+        function_tool(options)
+    o = function_tool(options, strict_mode=False, failure_error_function=None)
+    assert call(o, '{"label": "x", "opts": {"a": 1}}') == "x:[('a', 1)]"
+    with pytest.raises(ModelBehaviorError):  # a flat key beside **opts is not dropped silently
+        call(o, '{"label": "x", "a": 1}')
+    with pytest.raises(ModelBehaviorError, match="'label'"):
+        call(o, '{"label": "x", "opts": {"label": 2}}')
+    plain = function_tool(lambda: "ok", name_override="plain")
+    assert call(plain, '{"unused": 1}') == "ok"  # as the SDK: keys a function does not take are ignored
