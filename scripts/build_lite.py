@@ -18,9 +18,10 @@ The notebooks' first cell installs handoff_nb with ``%pip`` from those wheels wh
 Pyodide. Graphs are laid out in the browser by the vendored WebAssembly Graphviz.
 
 The kernel starts without resolving anything: the wheels it needs before it is ready (IPython,
-jedi, ... : KERNEL_START and their requirements) are entries of Pyodide's lock file that Pyodide
-fetches at once while it boots (``loadPyodideOptions.packages``), and the modules it imports then
-ship as bytecode (precompile). The build summary prints where the start-up time goes.
+traitlets, ... : KERNEL_START and their requirements, without jedi: LEFT_OUT) are entries of
+Pyodide's lock file that Pyodide fetches at once while it boots (``loadPyodideOptions.packages``),
+and the modules it imports then ship as bytecode (precompile), the standard library's too, within
+a size budget (stdlib_bytecode). The build summary prints where the start-up time goes.
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ EMSCRIPTEN_ONLY = ("httpx2-jsfetch",)
 # ... and the wheels pip picked for this machine that Pyodide never imports (sockets, TLS, ptys)
 NOT_IN_PYODIDE = ("httpcore2", "h11", "truststore", "pexpect", "ptyprocess")
 # ... and jedi with parso (1.3 MB of wheels): IPython imports jedi at start only to complete with
-# it, and without it its own completer answers Tab (attributes, names, paths, dict keys); the
-# kernel's worker would still piplite.install it (see without_jedi), and 0.2 s of its imports go
+# it; without it IPython's own completer answers Tab (no error; magics and dict keys still
+# complete, module names after `import` no longer do). The kernel's worker would still
+# piplite.install it (see without_jedi); 0.1 s of imports at start go too
 LEFT_OUT = ("jedi", "parso")
 # what the Pyodide kernel installs and imports before it is ready (jupyterlite_pyodide_kernel's
 # worker: micropip, piplite, then piplite.install of each of these, then `import pyodide_kernel`)
@@ -298,8 +300,8 @@ print("compiled for", sys.implementation.cache_tag, "ok" if ok else "with errors
 
 
 def precompile(whls: list[Path], dist: Path) -> None:
-    """Bytecode for the modules the kernel imports before it is ready (IPython, jedi,
-    prompt_toolkit...: some 430), compiled by Pyodide's own Python (run in node), which also
+    """Bytecode for the modules the kernel imports before it is ready (IPython, traitlets,
+    prompt_toolkit...: some 330; the standard library's for stdlib_bytecode), compiled by Pyodide's own Python (run in node), which also
     imports the kernel to find out which modules those are. Each goes in as
     ``__pycache__/*.cpython-314.pyc`` next to its source, unchecked-hash (used as is, whatever
     the unpacked file's time), so the kernel's first import skips compiling them from source;
