@@ -301,8 +301,9 @@ print("compiled for", sys.implementation.cache_tag, "ok" if ok else "with errors
 
 def precompile(whls: list[Path], dist: Path) -> None:
     """Bytecode for the modules the kernel imports before it is ready (IPython, traitlets,
-    prompt_toolkit...: some 330; the standard library's for stdlib_bytecode), compiled by Pyodide's own Python (run in node), which also
-    imports the kernel to find out which modules those are. Each goes in as
+    prompt_toolkit...: some 330; the standard library's for stdlib_bytecode), compiled by
+    Pyodide's own Python (run in node), which also imports the kernel to find out which modules
+    those are. Each goes in as
     ``__pycache__/*.cpython-314.pyc`` next to its source, unchecked-hash (used as is, whatever
     the unpacked file's time), so the kernel's first import skips compiling them from source;
     the sources stay (tracebacks, ``??``), except in SOURCELESS, whose modules become ``mod.pyc``
