@@ -263,6 +263,24 @@ class RunResultStreaming:
         return self.run.context_wrapper
 
     @property
+    def input_guardrail_results(self) -> list[Any]:
+        """As in the SDK: the input guardrails' results so far (handoff_nb.guardrail)."""
+        return list(self.run.input_guardrail_results)
+
+    @property
+    def output_guardrail_results(self) -> list[Any]:
+        return list(self.run.output_guardrail_results)
+
+    @property
+    def tool_input_guardrail_results(self) -> list[Any]:
+        """The tool input guardrail verdicts of the completed steps (handoff_nb.tool_guardrails)."""
+        return self.run.tool_input_guardrail_results
+
+    @property
+    def tool_output_guardrail_results(self) -> list[Any]:
+        return self.run.tool_output_guardrail_results
+
+    @property
     def interruptions(self) -> list[Any]:
         """Tool calls waiting for approval (streamed runs with approvals: the SDK engine)."""
         return []

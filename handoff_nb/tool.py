@@ -12,7 +12,9 @@ from typing import Literal, TypedDict, Union
 from .not_mirrored import stand_in
 from .tool_use import FunctionToolResult, StopAtTools, ToolsToFinalOutputFunction, ToolsToFinalOutputResult
 from .tool_timeout import default_tool_timeout_error_message, invoke_function_tool
-from .tools import FunctionTool, default_tool_error_function, function_tool
+from .tools import (FunctionTool, default_tool_error_function, function_tool,
+                    maybe_invoke_function_tool_failure_error_function,
+                    resolve_function_tool_failure_error_function)
 
 Tool = FunctionTool
 """The tools handoff_nb's runner runs: function tools."""
@@ -70,6 +72,7 @@ __all__ = ["CodeInterpreterTool", "ComputerTool", "FileSearchTool", "FunctionToo
            "ToolOutputImage", "ToolOutputImageDict", "ToolOutputText", "ToolOutputTextDict",
            "ToolsToFinalOutputFunction", "ToolsToFinalOutputResult", "WebSearchTool",
            "default_tool_error_function", "default_tool_timeout_error_message", "function_tool",
-           "invoke_function_tool"]
+           "invoke_function_tool", "maybe_invoke_function_tool_failure_error_function",
+           "resolve_function_tool_failure_error_function"]
 
 

@@ -7,7 +7,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_type_hints
 
 from . import _debug
@@ -16,6 +16,13 @@ from .context import RunContextWrapper
 from .errors import ModelBehaviorError, UserError
 from .strict_schema import ensure_strict_json_schema
 from .tool_timeout import check_async_handler, check_timeout_config
+
+
+def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -> str:
+    """What the model is told when a tool raises, as in SDK 0.24: a fixed sentence, so the
+    exception's text (which may hold private data) never reaches the model. Pass your own
+    ``failure_error_function`` to tell the model (and the Stepper) what went wrong."""
+    return "An error occurred while running the tool. Please try again."
 
 
 @dataclass
@@ -37,6 +44,11 @@ class FunctionTool:
     timeout_behavior: Literal["error_as_result", "raise_exception"] = "error_as_result"
     timeout_error_function: Callable[..., Any] | None = None
     """``(ctx, ToolTimeoutError) -> str``: what the model is told when a call times out."""
+    failure_error_function: Callable[..., Any] | None = field(
+        default=default_tool_error_function, kw_only=True, repr=False)
+    """``(ctx, error) -> str``: how a failed call is worded for the model; None: a failure fails
+    the run. ``function_tool``'s calls apply it; a hand-made FunctionTool's ``on_invoke_tool``
+    handles its own errors (:func:`maybe_invoke_function_tool_failure_error_function` reads it)."""
 
     def __post_init__(self) -> None:
         check_timeout_config(self)
@@ -48,11 +60,21 @@ class FunctionTool:
             "parameters": self.params_json_schema, "strict": self.strict_json_schema}}
 
 
-def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -> str:
-    """What the model is told when a tool raises, as in SDK 0.24: a fixed sentence, so the
-    exception's text (which may hold private data) never reaches the model. Pass your own
-    ``failure_error_function`` to tell the model (and the Stepper) what went wrong."""
-    return "An error occurred while running the tool. Please try again."
+def resolve_function_tool_failure_error_function(tool: FunctionTool) -> Callable[..., Any] | None:
+    """The function that words ``tool``'s failures for the model (None: failures raise)."""
+    return tool.failure_error_function
+
+
+async def maybe_invoke_function_tool_failure_error_function(
+        *, function_tool: FunctionTool, context: Any, error: BaseException) -> str | None:
+    """As in the SDK: ``function_tool``'s failure formatter applied to ``error`` (a
+    CancelledError is passed as an Exception saying the call was cancelled); None if it has none."""
+    formatter = resolve_function_tool_failure_error_function(function_tool)
+    if formatter is None:
+        return None
+    if not isinstance(error, Exception):
+        error = Exception("Tool execution cancelled.")
+    return await maybe_await(formatter(context, error))
 
 
 def _doc_summary(fn: Callable[..., Any]) -> str:
@@ -232,7 +254,8 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                             tool_output_guardrails=tool_output_guardrails,
                             needs_approval=needs_approval, timeout_seconds=timeout,
                             timeout_behavior=timeout_behavior,
-                            timeout_error_function=timeout_error_function)
+                            timeout_error_function=timeout_error_function,
+                            failure_error_function=failure_error_function)
         return tool
 
     if func is not None:

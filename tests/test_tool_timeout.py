@@ -225,3 +225,36 @@ def test_variadic_parameters_as_the_sdk_takes_them():
         call(o, '{"label": "x", "opts": {"label": 2}}')
     plain = function_tool(lambda: "ok", name_override="plain")
     assert call(plain, '{"unused": 1}') == "ok"  # as the SDK: keys a function does not take are ignored
+
+
+def test_failure_formatter_helpers_and_streamed_guardrail_results():
+    import copy
+    import dataclasses
+
+    from handoff_nb import InputGuardrail, GuardrailFunctionOutput, default_tool_error_function
+    from handoff_nb.tool import (maybe_invoke_function_tool_failure_error_function as apply,
+                                 resolve_function_tool_failure_error_function as resolve)
+
+    word = lambda ctx, e: f"handled:{e}"  # noqa: E731
+    tool = function_tool(lambda: "ok", name_override="t", failure_error_function=word)
+    copied = dataclasses.replace(tool, name="u")
+    assert resolve(copied) is word and resolve(copy.deepcopy(tool)) is word
+    assert asyncio.run(apply(function_tool=copied, context=None, error=asyncio.CancelledError())) == \
+        "handled:Tool execution cancelled."
+    plain = function_tool(lambda: "ok", name_override="p")
+    assert resolve(copy.deepcopy(plain)) is default_tool_error_function
+    assert resolve(function_tool(lambda: "ok", name_override="r", failure_error_function=None)) is None
+    assert asyncio.run(apply(function_tool=FunctionTool(name="m", description="", params_json_schema={},
+                                                        on_invoke_tool=lambda c, a: "x"),
+                             context=None, error=ValueError("no"))) == GENERIC
+
+    async def streamed():
+        ok = InputGuardrail(guardrail_function=lambda c, a, i: GuardrailFunctionOutput(None, False), name="ok")
+        result = Runner.run_streamed(Agent(name="a", model=ScriptedModel([say("hi")]), input_guardrails=[ok]), "x")
+        async for _ in result.stream_events():
+            pass
+        return result
+
+    result = asyncio.run(streamed())
+    assert [r.guardrail.get_name() for r in result.input_guardrail_results] == ["ok"]
+    assert result.tool_input_guardrail_results == [] and result.output_guardrail_results == []
