@@ -6,8 +6,10 @@ run until someone approves the call. The run stops with ``result.interruptions``
 the same model response (no new model call): approved calls run, rejected ones answer the model
 with a rejection message.
 
-Seams with the runner: :func:`decide` before a turn's tools run (raises :class:`ApprovalRequired`
-while a call waits), and :func:`run_until_interrupted` around ``Run.arun`` in ``Runner.run``.
+Seams with the runner: :func:`decide` before a turn's tools run, :func:`runnable` (the calls not
+waiting), :func:`once` around each call, :func:`raise_if_waiting` after them (raises
+:class:`ApprovalRequired` while a call waits: the turn's other calls have run, and are not run
+again on resume), and :func:`run_until_interrupted` around ``Run.arun`` in ``Runner.run``.
 ``RunState.to_json()`` / ``from_json`` keep the paused run in this process (the SDK's JSON
 state is not mirrored: the SDK engine runs that).
 """
@@ -62,8 +64,9 @@ class ApprovalRequired(AgentsException):
 
 async def decide(run: Any, agent: Any, ctx: Any, tool_calls: list[dict[str, Any]],
                  tool_by_name: dict[str, Any], response: Any) -> dict[str, bool]:
-    """The approval decisions for this turn's calls (call_id -> approved); raises
-    ApprovalRequired when a call that needs approval has none yet."""
+    """The approval decisions for this turn's calls (call_id -> approved). Calls that need an
+    approval not given yet are left out of :func:`runnable`; as in the SDK the turn's other
+    calls run first, then :func:`raise_if_waiting` pauses the run."""
     decisions: dict[str, bool] = getattr(run, "_approvals", None) or {}
     pending = []
     for call in tool_calls:
@@ -76,9 +79,34 @@ async def decide(run: Any, agent: Any, ctx: Any, tool_calls: list[dict[str, Any]
             need = await maybe_await(need(ctx, params, call["call_id"]))
         if need and call["call_id"] not in decisions:
             pending.append(ToolApprovalItem(agent, dict(call)))
-    if pending:
-        raise ApprovalRequired(pending, response)
+    run._waiting = (pending, response) if pending else None
     return decisions
+
+
+def runnable(run: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This turn's calls that may run now (not waiting for an approval)."""
+    waiting = {i.call_id for i in (getattr(run, "_waiting", None) or ([], None))[0]}
+    return [c for c in tool_calls if c["call_id"] not in waiting]
+
+
+async def once(run: Any, call: dict[str, Any], invoke: Any) -> Any:
+    """``await invoke()`` for ``call``, but at most once across a pause: a call that ran in a
+    turn that then paused for approvals is not run again when the turn is taken again on
+    resume (its output is reused, as the SDK keeps completed results)."""
+    kept = run.__dict__.setdefault("_outputs_before_pause", {})
+    if call["call_id"] in kept:
+        return kept.pop(call["call_id"])
+    value = await invoke()
+    if getattr(run, "_waiting", None):
+        kept[call["call_id"]] = value
+    return value
+
+
+def raise_if_waiting(run: Any) -> None:
+    """After the turn's runnable calls: pause the run if calls wait for approval."""
+    waiting, run._waiting = getattr(run, "_waiting", None), None
+    if waiting:
+        raise ApprovalRequired(*waiting)
 
 
 @dataclass
@@ -126,6 +154,10 @@ class RunState:
     def __init__(self, run: Any, interruptions: list[ToolApprovalItem], response: Any) -> None:
         self.run, self.interruptions, self.response = run, list(interruptions), response
         self._key = f"run-state-{next(_ids)}"
+
+    def get_interruptions(self) -> list[ToolApprovalItem]:
+        """The tool calls waiting for a decision (as the SDK's ``RunState.get_interruptions``)."""
+        return list(self.interruptions)
 
     def approve(self, item: ToolApprovalItem, always_approve: bool = False) -> None:
         self._decide(item, True)
@@ -208,12 +240,18 @@ async def run_until_interrupted(run: Any) -> Any:
         return InterruptedResult(run, e)
 
 
-async def resume(state: RunState) -> Any:
-    """``Runner.run(agent, state)``: the paused turn again, from the recorded response."""
+def resumed_run(state: RunState) -> Any:
+    """The paused run of ``state``, set to take the paused turn again from its recorded response
+    (``Runner.run_streamed(agent, state)`` streams it)."""
     if not isinstance(state, RunState):
         raise UserError(f"expected a RunState, got {type(state).__name__}")
-    run = state.run
-    run._forced = state.response
+    state.run._forced = state.response
+    return state.run
+
+
+async def resume(state: RunState) -> Any:
+    """``Runner.run(agent, state)``: the paused turn again, from the recorded response."""
+    run = resumed_run(state)
     before = len(run.steps)
     try:
         return await run_until_interrupted(run)

@@ -61,7 +61,8 @@ from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_la
 from .models.interface import CallModelData, ModelInputData  # noqa: F401 - agents.run's names
 from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
-from .approvals import RunState, decide, rejected, rejection_output, resume, run_until_interrupted
+from .approvals import (RunState, decide, once, raise_if_waiting, rejected, rejection_output, resume,
+                        resumed_run, run_until_interrupted, runnable)
 from .guardrail import run_input_guardrails, run_output_guardrails
 from .input_dedupe import collapse_duplicates
 from .tool_context import ToolContext
@@ -718,7 +719,7 @@ class Run:
         # 4. function tools, then errors the model should see
         results: list[FunctionToolResult] = []
         decisions = await decide(self, agent, ctx, tool_calls, tool_by_name, response)  # approvals
-        for call in tool_calls:
+        for call in runnable(self, tool_calls):  # calls waiting for an approval wait
             tool = tool_by_name[call["name"]]
             arguments = call.get("arguments") or "{}"
             tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments, cfg)
@@ -727,8 +728,8 @@ class Run:
                 await agent.hooks.on_tool_start(tool_ctx, agent, tool)
             decision = decisions.get(call["call_id"])
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
-                     else await invoke_guarded(tool, tool_ctx, arguments, agent,  # tool guardrails
-                                               step.tool_guardrail_results))
+                     else await once(self, call, lambda: invoke_guarded(  # tool guardrails
+                         tool, tool_ctx, arguments, agent, step.tool_guardrail_results)))
             text = tool_output_text(value)
             parts = structured_tool_output(value)  # ToolOutputImage ... go as input parts (SDK)
             raw = function_call_output(call["call_id"], text)
@@ -739,6 +740,7 @@ class Run:
             await hooks.on_tool_end(tool_ctx, agent, tool, text)
             if agent.hooks is not None:
                 await agent.hooks.on_tool_end(tool_ctx, agent, tool, text)
+        raise_if_waiting(self)  # approvals: pause now if a call waits
         items += error_outputs
 
         # 5. a handoff
@@ -1054,6 +1056,8 @@ class Runner:
         if options:
             return streamed_with_options(cls, starting_agent, input, options, context=context,
                                          max_turns=max_turns, hooks=hooks, run_config=run_config)
+        if isinstance(input, RunState):  # approvals given: stream on from the paused turn
+            return RunResultStreaming(resumed_run(input))
         return RunResultStreaming(cls.start(starting_agent, input, context=context,
                                             max_turns=max_turns, hooks=hooks, run_config=run_config))
 

@@ -24,6 +24,7 @@ from .items import (HandoffCallItem, HandoffOutputItem, MessageOutputItem, Reaso
                     ToolCallItem, ToolCallOutputItem, TResponseInputItem)
 from .stream_events import (AgentUpdatedStreamEvent, RawResponsesStreamEvent, RunItemStreamEvent,
                             StreamEvent)
+from .approvals import ApprovalRequired, RunState
 from .errors import UserError
 from .models.interface import model_label
 from .stream_synthesis import ChatStreamAssembler
@@ -186,6 +187,8 @@ class RunResultStreaming:
         self._error: BaseException | None = None
         self._cancelled = False
         self._cancel_mode: str | None = None
+        self._paused: ApprovalRequired | None = None
+        """Set when the run paused for tool approvals (handoff_nb.approvals)."""
         self.sink = StreamSink(self._queue.put_nowait)
 
     # -- the SDK's surface ----------------------------------------------------------------------
@@ -282,8 +285,15 @@ class RunResultStreaming:
 
     @property
     def interruptions(self) -> list[Any]:
-        """Tool calls waiting for approval (streamed runs with approvals: the SDK engine)."""
-        return []
+        """Tool calls waiting for approval once the stream ended paused (handoff_nb.approvals)."""
+        return list(self._paused.items) if self._paused is not None else []
+
+    def to_state(self) -> RunState:
+        """The paused run, to approve or reject its calls and go on with
+        ``Runner.run_streamed(agent, state)`` (or ``Runner.run``), as in the SDK."""
+        if self._paused is None:
+            raise UserError("this streamed run is not paused for approvals (interruptions is empty)")
+        return RunState(self.run, self._paused.items, self._paused.response)
 
     @property
     def last_response_id(self) -> str | None:
@@ -321,6 +331,10 @@ class RunResultStreaming:
                         self.current_agent = step.handoff.target
                         self._queue.put_nowait(AgentUpdatedStreamEvent(self.current_agent))
             self.is_complete = True
+        except ApprovalRequired as e:  # paused: the stream ends with interruptions, no error
+            if self.run.steps and self.run.steps[-1].error is e:
+                self.run.steps.pop()  # the paused attempt is taken again on resume
+            self._paused, self.is_complete = e, True
         except BaseException as e:  # delivered to the consumer after the last event
             self._error = e
             if isinstance(e, asyncio.CancelledError):

@@ -13,7 +13,7 @@ from pydantic import Field
 from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError, UserError,
                         function_tool, tool_input_guardrail, tool_output_guardrail)
 from handoff_nb.tool import FunctionTool, default_tool_timeout_error_message, invoke_function_tool
-from handoff_nb.models.scripted import ScriptedModel, call_tool, say
+from handoff_nb.models.scripted import Reply, ScriptedModel, call_tool, say
 
 GENERIC = "An error occurred while running the tool. Please try again."
 
@@ -258,3 +258,45 @@ def test_failure_formatter_helpers_and_streamed_guardrail_results():
     result = asyncio.run(streamed())
     assert [r.guardrail.get_name() for r in result.input_guardrail_results] == ["ok"]
     assert result.tool_input_guardrail_results == [] and result.output_guardrail_results == []
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_pause_for_approval_runs_the_other_calls_once(streamed):
+    """As in the SDK: the turn's calls that need no approval run before the pause and are not run
+    again on resume; a streamed run pauses too (interruptions, to_state) and streams on."""
+    from handoff_nb import RunState, StopAtTools
+
+    effects = []
+
+    @function_tool
+    def submit() -> str:
+        """Submit."""
+        effects.append("submit")
+        return "submitted"
+
+    @function_tool(needs_approval=True)
+    def notify() -> str:
+        """Notify."""
+        effects.append("notify")
+        return "notified"
+
+    model = ScriptedModel([Reply(calls=(("submit", "{}"), ("notify", "{}")))])
+    agent = Agent(name="orders", model=model, tools=[submit, notify],
+                  tool_use_behavior=StopAtTools(stop_at_tool_names=["submit"]))
+
+    async def run(value):
+        if not streamed:
+            return await Runner.run(agent, value)
+        result = Runner.run_streamed(agent, value)
+        async for _ in result.stream_events():
+            pass
+        return result
+
+    first = asyncio.run(run("go"))
+    assert effects == ["submit"] and [i.name for i in first.interruptions] == ["notify"]
+    state = asyncio.run(RunState.from_string(agent, first.to_state().to_string()))
+    (waiting,) = state.get_interruptions()
+    state.approve(waiting)
+    done = asyncio.run(run(state))
+    assert done.final_output == "submitted" and effects == ["submit", "notify"]
+    assert len(model.calls) == 1 and done.interruptions == []
