@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import approvals, tool_guardrails
+from .memory import Session, SessionABC, SQLiteSession
 from .not_mirrored import stand_in, stand_in_function
 
 _CLASSES = {
@@ -43,6 +44,7 @@ _TOOL_GUARDRAILS = {"ToolGuardrailFunctionOutput", "ToolInputGuardrailData", "To
                     "ToolInputGuardrailResult", "ToolOutputGuardrailResult",
                     "ToolInputGuardrail", "ToolOutputGuardrail", "tool_input_guardrail",
                     "tool_output_guardrail"}
+_SESSIONS = {"SQLiteSession": SQLiteSession, "Session": Session, "SessionABC": SessionABC}
 _made: dict[str, Any] = {}
 
 
@@ -53,6 +55,8 @@ def lookup(name: str) -> Any:
         return getattr(approvals, name)
     if name in _TOOL_GUARDRAILS:  # mirrored (handoff_nb.tool_guardrails)
         return getattr(tool_guardrails, name)
+    if name in _SESSIONS:  # mirrored (handoff_nb.memory)
+        return _SESSIONS[name]
     if name in _CLASSES:
         _made[name] = stand_in(name, _CLASSES[name])
     elif name in _FUNCTIONS:

@@ -16,6 +16,7 @@ from .handoffs import Handoff, handoff
 from .lifecycle import AgentHooks
 from .model_settings import ModelSettings
 from .tools import FunctionTool
+from .tool_use import StopAtTools, ToolsToFinalOutputFunction, ToolsToFinalOutputResult  # noqa: F401 - agents.agent's names
 from .agent_tool import agent_as_tool
 from .not_mirrored import not_mirrored
 

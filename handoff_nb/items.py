@@ -268,4 +268,10 @@ class ItemHelpers:
 def __getattr__(name: str) -> Any:
     if name == "ModelResponse":  # agents.items.ModelResponse (kept in models.interface)
         return ModelResponse
+    if name == "ToolApprovalItem":  # agents.items.ToolApprovalItem (kept in approvals, which imports items)
+        from .approvals import ToolApprovalItem
+        return ToolApprovalItem
+    if name == "TResponseStreamEvent":  # agents.items' alias of openai's type: openai only on request
+        from openai.types.responses import ResponseStreamEvent
+        return ResponseStreamEvent
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

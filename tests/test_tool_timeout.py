@@ -300,3 +300,20 @@ def test_a_pause_for_approval_runs_the_other_calls_once(streamed):
     done = asyncio.run(run(state))
     assert done.final_output == "submitted" and effects == ["submit", "notify"]
     assert len(model.calls) == 1 and done.interruptions == []
+
+
+def test_sdk_module_paths_of_names_handoff_nb_has():
+    """agents.SQLiteSession/Session/SessionABC, agents.items.ToolApprovalItem / TResponseStreamEvent,
+    agents.agent.ToolsToFinalOutputResult, agents.exceptions.RunErrorDetails: the SDK's paths."""
+    import subprocess
+    import sys
+
+    import handoff_nb
+    from handoff_nb import agent, approvals, exceptions, items, memory, tool_use
+    assert handoff_nb.SQLiteSession is memory.SQLiteSession and handoff_nb.SessionABC is memory.SessionABC
+    assert items.ToolApprovalItem is approvals.ToolApprovalItem
+    assert agent.ToolsToFinalOutputResult is tool_use.ToolsToFinalOutputResult
+    assert exceptions.RunErrorDetails is handoff_nb.RunErrorDetails
+    code = ("import sys, handoff_nb.items as i; assert 'openai' not in sys.modules; "
+            "t = i.TResponseStreamEvent; assert 'openai' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
