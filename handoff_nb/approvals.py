@@ -102,6 +102,11 @@ async def once(run: Any, call: dict[str, Any], invoke: Any) -> Any:
     return value
 
 
+def ran_before_pause(run: Any, call: dict[str, Any]) -> bool:
+    """Did ``call`` run in the turn that paused (so :func:`once` reuses its output)?"""
+    return call["call_id"] in run.__dict__.get("_outputs_before_pause", {})
+
+
 def raise_if_waiting(run: Any) -> None:
     """After the turn's runnable calls: pause the run if calls wait for approval."""
     waiting, run._waiting = getattr(run, "_waiting", None), None

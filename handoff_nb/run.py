@@ -23,7 +23,8 @@ changes only in ``_commit``, after everything above succeeded. If anything fails
   (the failed response and its usage live on the failed Step record only);
 * the run context is restored in place to its value before the step (writes by ``on_handoff``,
   filters, hooks and tools in that step are undone; a context that cannot be deep-copied is shared
-  and cannot be restored);
+  and cannot be restored) -- except for a pause for approval: the calls that ran before it are
+  done, as in the SDK, so their writes stay (and their output and hooks are not repeated on resume);
 * the failed Step is appended to ``run.steps`` (``decision == "error"``, ``step.error``,
   ``step.interrupted`` for Ctrl-C / cancellation) and does not count against ``max_turns``;
 * the exception that escapes -- whatever its type -- carries ``.run`` and ``.step``, and
@@ -61,8 +62,8 @@ from .models.interface import HandoffInfo, ModelRequest, ModelResponse, model_la
 from .models.interface import CallModelData, ModelInputData  # noqa: F401 - agents.run's names
 from .prompts import handoff_instructions_block
 from .agent_output import final_output_of, output_schema_of
-from .approvals import (RunState, decide, once, raise_if_waiting, rejected, rejection_output, resume,
-                        resumed_run, run_until_interrupted, runnable)
+from .approvals import (ApprovalRequired, RunState, decide, once, raise_if_waiting, ran_before_pause, rejected,
+                        rejection_output, resume, resumed_run, run_until_interrupted, runnable)
 from .guardrail import run_input_guardrails, run_output_guardrails
 from .input_dedupe import collapse_duplicates
 from .tool_context import ToolContext
@@ -443,7 +444,10 @@ class Run:
         try:
             outcome = await self._turn(step)
         except BaseException as e:  # roll back, record, re-raise with .run and .step
-            _restore_context(self.context_wrapper, self._context_before)
+            if isinstance(e, ApprovalRequired):  # the calls that ran are done, as in the SDK:
+                self._context_before = _copy_context(self.context)  # their writes are kept
+            else:
+                _restore_context(self.context_wrapper, self._context_before)
             step.decision, step.error = "error", e
             step.duration_s = time.perf_counter() - start
             step.context_after = _copy_context(self.context)
@@ -723,9 +727,11 @@ class Run:
             tool = tool_by_name[call["name"]]
             arguments = call.get("arguments") or "{}"
             tool_ctx = ToolContext.of(ctx, tool.name, call["call_id"], arguments, cfg)
-            await hooks.on_tool_start(tool_ctx, agent, tool)
-            if agent.hooks is not None:
-                await agent.hooks.on_tool_start(tool_ctx, agent, tool)
+            again = ran_before_pause(self, call)  # its hooks fired in the turn that paused
+            if not again:
+                await hooks.on_tool_start(tool_ctx, agent, tool)
+                if agent.hooks is not None:
+                    await agent.hooks.on_tool_start(tool_ctx, agent, tool)
             decision = decisions.get(call["call_id"])
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
                      else await once(self, call, lambda: invoke_guarded(  # tool guardrails
@@ -737,9 +743,10 @@ class Run:
                 raw["output"] = parts
             items.append(ToolCallOutputItem(agent, raw, output=value))
             results.append(FunctionToolResult(tool=tool, output=value, run_item=items[-1]))
-            await hooks.on_tool_end(tool_ctx, agent, tool, text)
-            if agent.hooks is not None:
-                await agent.hooks.on_tool_end(tool_ctx, agent, tool, text)
+            if not again:
+                await hooks.on_tool_end(tool_ctx, agent, tool, text)
+                if agent.hooks is not None:
+                    await agent.hooks.on_tool_end(tool_ctx, agent, tool, text)
         raise_if_waiting(self)  # approvals: pause now if a call waits
         items += error_outputs
 

@@ -13,6 +13,7 @@ from pydantic import Field
 from handoff_nb import (Agent, RunConfig, Runner, ToolGuardrailFunctionOutput, ToolTimeoutError, UserError,
                         function_tool, tool_input_guardrail, tool_output_guardrail)
 from handoff_nb.tool import FunctionTool, default_tool_timeout_error_message, invoke_function_tool
+from handoff_nb.tool_context import ToolContext
 from handoff_nb.models.scripted import Reply, ScriptedModel, call_tool, say
 
 GENERIC = "An error occurred while running the tool. Please try again."
@@ -317,3 +318,38 @@ def test_sdk_module_paths_of_names_handoff_nb_has():
     code = ("import sys, handoff_nb.items as i; assert 'openai' not in sys.modules; "
             "t = i.TResponseStreamEvent; assert 'openai' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_pause_for_approval_keeps_what_the_calls_that_ran_wrote_to_the_context():
+    """The calls that ran before the pause are done (as in the SDK): their writes to the run
+    context survive the pause, and their tool hooks fire once, not again on resume."""
+    from handoff_nb import RunHooks
+
+    @function_tool
+    def submit(ctx: ToolContext[dict]) -> str:
+        """Submit."""
+        ctx.context["submitted"] = ctx.context.get("submitted", 0) + 1
+        return "submitted"
+
+    @function_tool(needs_approval=True)
+    def notify() -> str:
+        """Notify."""
+        return "notified"
+
+    hooked = []
+
+    class Hooks(RunHooks):
+        async def on_tool_start(self, context, agent, tool):
+            hooked.append(tool.name)
+
+    model = ScriptedModel([Reply(calls=(("submit", "{}"), ("notify", "{}"))), say("all done")])
+    agent = Agent(name="orders", model=model, tools=[submit, notify])
+    context: dict = {}
+    first = Runner.run_sync(agent, "go", context=context, hooks=Hooks())
+    assert [i.name for i in first.interruptions] == ["notify"]
+    assert context == {"submitted": 1} and hooked == ["submit"]
+    state = first.to_state()
+    state.approve(state.get_interruptions()[0])
+    done = Runner.run_sync(agent, state, hooks=Hooks())
+    assert done.final_output == "all done" and context == {"submitted": 1}
+    assert hooked == ["submit", "notify"]
