@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._util import run_sync
+from .approvals import RunState, resume, run_until_interrupted
 from .items import normalize_input
 from .not_mirrored import not_mirrored
 
@@ -39,13 +40,24 @@ async def _with_session(session: Any, input: Any) -> list[dict[str, Any]]:
 
 async def run_with_options(runner: Any, agent: Any, input: Any, options: dict[str, Any],
                            **kwargs: Any) -> Any:
+    """A run with a session stores its turn (the input, then the new items) once the run is done:
+    a run paused for approvals returns its interruptions and stores nothing until the resumed
+    run (``Runner.run(agent, state, session=...)``) completes."""
     check(options, "run")
     session = options.get("session")
-    given = await _with_session(session, input) if session is not None else input
-    run = _remember(runner.start(agent, given, **kwargs), options)
-    result = await run.arun()
-    if session is not None:
-        await session.add_items(normalize_input(input) + [i.to_input_item() for i in result.new_items])
+    if isinstance(input, RunState):  # approvals given: go on from the paused turn
+        run = input.run
+        result = await resume(input)
+    else:
+        given = await _with_session(session, input) if session is not None else input
+        run = _remember(runner.start(agent, given, **kwargs), options)
+        run._session_turn = (session, normalize_input(input))
+        result = await run_until_interrupted(run)
+    stored, turn = getattr(run, "_session_turn", (None, []))
+    session = session if session is not None else stored
+    if session is not None and not getattr(result, "interruptions", None):
+        await session.add_items(list(turn) + [i.to_input_item() for i in result.new_items])
+        run._session_turn = (None, [])
     return result
 
 

@@ -353,3 +353,29 @@ def test_a_pause_for_approval_keeps_what_the_calls_that_ran_wrote_to_the_context
     done = Runner.run_sync(agent, state, hooks=Hooks())
     assert done.final_output == "all done" and context == {"submitted": 1}
     assert hooked == ["submit", "notify"]
+
+
+def test_a_run_with_a_session_pauses_for_approval_and_stores_the_turn_once_done():
+    """Runner.run(..., session=) returns the interruptions like any run (it raised
+    ApprovalRequired); the session gets the turn when it completes, after the resume."""
+    from handoff_nb.memory import SQLiteSession
+
+    @function_tool(needs_approval=True)
+    def refund() -> str:
+        """Refund."""
+        return "refunded"
+
+    model = ScriptedModel([call_tool("refund"), say("done, refunded")])
+    agent = Agent(name="billing", model=model, tools=[refund])
+    session = SQLiteSession("customer-1")
+    first = asyncio.run(Runner.run(agent, "refund me", session=session))
+    assert [i.name for i in first.interruptions] == ["refund"]
+    assert asyncio.run(session.get_items()) == []  # nothing stored for a turn still waiting
+    state = first.to_state()
+    state.approve(state.get_interruptions()[0])
+    done = asyncio.run(Runner.run(agent, state, session=session))
+    assert done.final_output == "done, refunded"
+    stored = asyncio.run(session.get_items())
+    assert stored[0] == {"role": "user", "content": "refund me"}
+    assert [i.get("type") for i in stored[1:]] == ["function_call", "function_call_output", None]
+    assert stored[-1]["content"] == "done, refunded"
