@@ -46,6 +46,20 @@ def _no_network(monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _sdk_tracing_restored():
+    """Tests that switch the SDK's tracing off (agents.set_tracing_disabled) leave it as it was:
+    handoff_nb.sdk.capture() records through it, so a test after them found no run."""
+    import sys
+    tracing = sys.modules.get("agents.tracing")
+    provider = tracing.get_trace_provider() if tracing is not None else None
+    before = getattr(provider, "_manual_disabled", None)
+    yield
+    if sys.modules.get("agents.tracing") is not None:
+        import agents
+        agents.set_tracing_disabled(bool(before))  # None: the SDK was not loaded yet (its default: on)
+
+
 @pytest.fixture()
 def words_only(monkeypatch):
     """The offline model without its semantic engine (as on a machine without the extra)."""
