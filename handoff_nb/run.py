@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 import os
+import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -177,9 +177,9 @@ class Step:
     """A copy of the run context after this step (what ``on_handoff`` callbacks wrote)."""
     next_agent: Agent | None = None
     hook_error: BaseException | None = None
+    """An ``on_agent_end`` hook that raised after this (successful) final step."""
     tool_guardrail_results: list[Any] = field(default_factory=list)
     """The tool input/output guardrail verdicts of this step's tool calls (handoff_nb.tool_guardrails)."""
-    """An ``on_agent_end`` hook that raised after this (successful) final step."""
     edited: list[str] = field(default_factory=list)
     """What was edited before or in this step (history, context, a forced response): every view
     marks the step (handoff_nb.timetravel)."""
