@@ -28,8 +28,7 @@ from handoff_nb.models import e5_recorded  # noqa: E402
 SAVE_CELL = """
 from handoff_nb.models import semantic as _semantic, e5_recorded as _rec
 _e5 = _semantic._default
-_n = 0 if _e5 is None else _rec.write({path!r}, _e5.name, [(k, t, [float(x) for x in v])
-        for (name, k, t), v in list(_semantic._cache.items()) if name == _e5.name])
+_n = 0 if _e5 is None else _rec.write({path!r}, _e5.name, _semantic.cached_vectors(_e5.name))
 print("recorded", _n)
 """
 

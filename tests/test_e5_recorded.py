@@ -56,8 +56,7 @@ def replayed(tmp_path):
     message = "Why did the Roman Empire fall?"
     before = Runner.run_sync(agent, message)
     path = tmp_path / "recorded.bin"
-    e5_recorded.write(str(path), e5.name, [(k, t, tuple(float(x) for x in v))
-                                           for (name, k, t), v in semantic._cache.items() if name == e5.name])
+    e5_recorded.write(str(path), e5.name, semantic.cached_vectors(e5.name))
     semantic.set_embedder(e5_recorded.RecordedEmbedder(e5_recorded.Recording(str(path)),
                                                        semantic.StaticE5Embedder()))
     yield agent, message, before, e5

@@ -93,8 +93,7 @@ Q = semantic.embed(pool, "query", emb)
 sims = [" ".join(f"{semantic.cosine(q, p):.6f}" for p in P) for q in Q]
 if os.environ.get("H4_RECORD"):  # what a JupyterLite build does: every text e5 embedded here
     from handoff_nb.models import e5_recorded
-    e5_recorded.write(os.environ["H4_RECORD"], emb.name, [(k, t, [float(x) for x in v])
-                      for (name, k, t), v in list(semantic._cache.items()) if name == emb.name])
+    e5_recorded.write(os.environ["H4_RECORD"], emb.name, semantic.cached_vectors(emb.name))
 print(json.dumps({"decisions": [out[i] for i in range(len(pairs))], "sims": sims,
                   "engine": emb.name, "numpy": "numpy" in sys.modules and sys.modules["numpy"] is not None}))
 """

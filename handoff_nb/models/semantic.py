@@ -329,6 +329,14 @@ def embed(texts: Sequence[str], kind: str, embedder: Embedder) -> list[Any]:
     return out
 
 
+def cached_vectors(engine_name: str) -> list[tuple[str, str, tuple[float, ...]]]:
+    """Every ``(kind, text, vector)`` the cache holds for ``engine_name`` (what a JupyterLite build
+    records: :func:`handoff_nb.models.e5_recorded.write`)."""
+    with _lock:
+        items = [(k, v) for k, v in _cache.items() if k[0] == engine_name]
+    return [(kind, text, tuple(float(x) for x in v)) for (_n, kind, text), v in items]
+
+
 def save_cache(path: str, engine_name: str | None = None) -> int:
     """Write the cached embeddings (of ``engine_name``, default: every engine) to ``path`` (an
     ``.npz``); returns how many (for a later process: :func:`load_cache`)."""
