@@ -89,16 +89,20 @@ def runnable(run: Any, tool_calls: list[dict[str, Any]]) -> list[dict[str, Any]]
     return [c for c in tool_calls if c["call_id"] not in waiting]
 
 
-async def once(run: Any, call: dict[str, Any], invoke: Any) -> Any:
+async def once(run: Any, call: dict[str, Any], invoke: Any, verdicts: list[Any]) -> Any:
     """``await invoke()`` for ``call``, but at most once across a pause: a call that ran in a
     turn that then paused for approvals is not run again when the turn is taken again on
-    resume (its output is reused, as the SDK keeps completed results)."""
+    resume (its output is reused, as the SDK keeps completed results), and the tool guardrail
+    verdicts it added to ``verdicts`` (the step's list) are added again to the new step's."""
     kept = run.__dict__.setdefault("_outputs_before_pause", {})
     if call["call_id"] in kept:
-        return kept.pop(call["call_id"])
+        value, checked = kept.pop(call["call_id"])
+        verdicts.extend(checked)
+        return value
+    start = len(verdicts)
     value = await invoke()
     if getattr(run, "_waiting", None):
-        kept[call["call_id"]] = value
+        kept[call["call_id"]] = (value, verdicts[start:])
     return value
 
 

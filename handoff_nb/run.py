@@ -735,7 +735,8 @@ class Run:
             decision = decisions.get(call["call_id"])
             value = (await rejection_output(self, tool, call, decision) if rejected(decision)
                      else await once(self, call, lambda: invoke_guarded(  # tool guardrails
-                         tool, tool_ctx, arguments, agent, step.tool_guardrail_results)))
+                         tool, tool_ctx, arguments, agent, step.tool_guardrail_results),
+                         step.tool_guardrail_results))
             text = tool_output_text(value)
             parts = structured_tool_output(value)  # ToolOutputImage ... go as input parts (SDK)
             raw = function_call_output(call["call_id"], text)

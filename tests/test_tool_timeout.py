@@ -379,3 +379,40 @@ def test_a_run_with_a_session_pauses_for_approval_and_stores_the_turn_once_done(
     assert stored[0] == {"role": "user", "content": "refund me"}
     assert [i.get("type") for i in stored[1:]] == ["function_call", "function_call_output", None]
     assert stored[-1]["content"] == "done, refunded"
+
+
+def test_tool_guardrail_verdicts_of_calls_that_ran_before_a_pause_reach_the_final_result():
+    """A call that ran (and was checked by its tool guardrails) before the run paused for another
+    call's approval is not run again on resume; its guardrail verdicts are still the run's."""
+    checked = []
+
+    @tool_input_guardrail
+    def audit_in(data):
+        checked.append("in")
+        return ToolGuardrailFunctionOutput.allow(output_info="input ok")
+
+    @tool_output_guardrail
+    def audit_out(data):
+        checked.append("out")
+        return ToolGuardrailFunctionOutput.allow(output_info="output ok")
+
+    @function_tool(tool_input_guardrails=[audit_in], tool_output_guardrails=[audit_out])
+    def lookup() -> str:
+        """Look up."""
+        return "found"
+
+    @function_tool(needs_approval=True)
+    def refund() -> str:
+        """Refund."""
+        return "refunded"
+
+    model = ScriptedModel([Reply(calls=(("lookup", "{}"), ("refund", "{}"))), say("done")])
+    agent = Agent(name="billing", model=model, tools=[lookup, refund])
+    first = Runner.run_sync(agent, "refund me")
+    assert [i.name for i in first.interruptions] == ["refund"] and checked == ["in", "out"]
+    state = first.to_state()
+    state.approve(state.get_interruptions()[0])
+    done = Runner.run_sync(agent, state)
+    assert done.final_output == "done" and checked == ["in", "out"]  # not checked again
+    assert [r.output.output_info for r in done.tool_input_guardrail_results] == ["input ok"]
+    assert [r.output.output_info for r in done.tool_output_guardrail_results] == ["output ok"]
