@@ -159,7 +159,7 @@ for message in ["set an alarm for seven tomorrow morning", "dim the kitchen ligh
 # %% [markdown]
 # The last message belongs to no desk: the front desk keeps it, and its **Why** says by how much
 # the best route fell short ("nothing fits well enough: ... leads the other routes by 0.0xx <
-# 0.035 needed"). Without the line "do not hand off" the model routes more eagerly; with a line
+# 0.036 needed"). Without the line "do not hand off" the model routes more eagerly; with a line
 # such as "answer opening hours yourself" it keeps those; when the two best routes are within
 # a hair of each other it says "margin 0.001 — too close to call" and stays (or asks, if the
 # instructions tell it to ask).
