@@ -27,18 +27,27 @@ if not os.path.exists(CHROMIUM):
 
 ARTIFACTS = pathlib.Path(__file__).parent / "artifacts"
 TOKEN = "handoff-nb-test-token"
-NOTEBOOK = {
-    "cells": [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
+
+
+def _put(lab, name, notebook):
+    body = json.dumps({"type": "notebook", "content": notebook}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/{name}?token={TOKEN}", data=body,
+                                                  method="PUT", headers={"Content-Type": "application/json"}))
+
+
+def _notebook(*sources):
+    return {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
+                      for s in sources],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+NOTEBOOK = _notebook(
          "from handoff_nb.examples import customer_service\n"
          "from handoff_nb.widgets import Stepper\n"
          "stepper = Stepper(customer_service(), context={'customer_id': 'cust_12345'},\n"
          "                  message='I need a refund but your billing team was unhelpful last time')\n"
-         "stepper"},
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+         "stepper")
 
 
 def widget_button(page, label):
@@ -165,43 +174,32 @@ def test_stepper_in_jupyterlab(lab):
         browser.close()
 
 
-SDK_NOTEBOOK = {
-    "cells": [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-         "import agents\n"
-         "from handoff_nb.widgets import Stepper\n"
-         "history = agents.Agent(name='History Tutor', handoff_description='Specialist agent for historical questions')\n"
-         "math = agents.Agent(name='Math Tutor', handoff_description='Specialist agent for math questions')\n"
-         "triage = agents.Agent(name='Triage Agent', instructions=\"You determine which agent to use based on the user's homework question\",\n"
-         "                      handoffs=[history, math])\n"
-         "Stepper(triage, message='What is 12 times 7?')"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-         "from handoff_nb.extensions.visualization import draw_graph\n"
-         "draw_graph(triage)"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-         "from agents import OpenAIChatCompletionsModel\n"
-         "from openai import AsyncOpenAI\n"
-         "from handoff_nb.sdk import capture, view\n"
-         "from handoff_nb.testing import FakeOpenAIServer, reply\n"
-         "agents.set_tracing_disabled(False)\n"
-         "with FakeOpenAIServer([reply(tool_calls=[('transfer_to_math_tutor', '{}')], call_id_prefix='h'),\n"
-         "                       reply('Captured: 12 x 7 = 84')]) as srv:\n"
-         "    m = OpenAIChatCompletionsModel('m', openai_client=AsyncOpenAI(base_url=srv.base_url, api_key='x'))\n"
-         "    live = triage.clone(model=m, handoffs=[history.clone(model=m), math.clone(model=m)])\n"
-         "    with capture() as cap:\n"
-         "        await agents.Runner.run(live, 'What is 12 times 7?')\n"
-         "view(cap)"},
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+SDK_NOTEBOOK = _notebook(
+    "import agents\n"
+    "from handoff_nb.widgets import Stepper\n"
+    "history = agents.Agent(name='History Tutor', handoff_description='Specialist agent for historical questions')\n"
+    "math = agents.Agent(name='Math Tutor', handoff_description='Specialist agent for math questions')\n"
+    "triage = agents.Agent(name='Triage Agent', instructions=\"You determine which agent to use based on the user's homework question\",\n"
+    "                      handoffs=[history, math])\n"
+    "Stepper(triage, message='What is 12 times 7?')",
+    "from handoff_nb.extensions.visualization import draw_graph\n"
+    "draw_graph(triage)",
+    "from agents import OpenAIChatCompletionsModel\n"
+    "from openai import AsyncOpenAI\n"
+    "from handoff_nb.sdk import capture, view\n"
+    "from handoff_nb.testing import FakeOpenAIServer, reply\n"
+    "agents.set_tracing_disabled(False)\n"
+    "with FakeOpenAIServer([reply(tool_calls=[('transfer_to_math_tutor', '{}')], call_id_prefix='h'),\n"
+    "                       reply('Captured: 12 x 7 = 84')]) as srv:\n"
+    "    m = OpenAIChatCompletionsModel('m', openai_client=AsyncOpenAI(base_url=srv.base_url, api_key='x'))\n"
+    "    live = triage.clone(model=m, handoffs=[history.clone(model=m), math.clone(model=m)])\n"
+    "    with capture() as cap:\n"
+    "        await agents.Runner.run(live, 'What is 12 times 7?')\n"
+    "view(cap)")
 
 
 def test_sdk_agents_and_a_captured_sdk_run_in_jupyterlab(lab):
-    body = json.dumps({"type": "notebook", "content": SDK_NOTEBOOK}).encode()
-    req = urllib.request.Request(f"{lab}/api/contents/sdk.ipynb?token={TOKEN}", data=body, method="PUT",
-                                 headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(req)
+    _put(lab, "sdk.ipynb", SDK_NOTEBOOK)
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = launch(p)
@@ -250,29 +248,23 @@ def _system_source(n: int) -> str:
         f"Stepper(system_{n}(), message='I was charged twice on my invoice')\n")
 
 
-SIZES_NOTEBOOK = {
-    "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-               "source": "from handoff_nb.widgets import Stepper"}]
-    + [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": _system_source(n)}
-       for n in (5, 10, 15)]
-    + [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-        "from handoff_nb.widgets import Playground\n"
-        "from handoff_nb.examples import customer_service\n"
-        "from handoff_nb.eval import bundled_cases\n"
-        "from handoff_nb import Agent, handoff\n"
-        "long = customer_service('vague')\n"
-        "for i in range(3):\n"
-        "    long.handoffs.append(handoff(Agent(name=f'EnterpriseCustomerSuccessSpecialistNumber{i}'),\n"
-        "                                 description='Enterprise success'))\n"
-        "cases = bundled_cases() + [(f'enterprise success plan {i}', f'EnterpriseCustomerSuccessSpecialistNumber{i}') for i in range(3)]\n"
-        "pg = Playground(long, cases)\n"
-        "pg.run()\n"
-        "pg.instructions.value = customer_service().instructions\n"
-        "pg.run()\n"
-        "pg"}],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+SIZES_NOTEBOOK = _notebook(
+    "from handoff_nb.widgets import Stepper",
+    *(_system_source(n) for n in (5, 10, 15)),
+    "from handoff_nb.widgets import Playground\n"
+    "from handoff_nb.examples import customer_service\n"
+    "from handoff_nb.eval import bundled_cases\n"
+    "from handoff_nb import Agent, handoff\n"
+    "long = customer_service('vague')\n"
+    "for i in range(3):\n"
+    "    long.handoffs.append(handoff(Agent(name=f'EnterpriseCustomerSuccessSpecialistNumber{i}'),\n"
+    "                                 description='Enterprise success'))\n"
+    "cases = bundled_cases() + [(f'enterprise success plan {i}', f'EnterpriseCustomerSuccessSpecialistNumber{i}') for i in range(3)]\n"
+    "pg = Playground(long, cases)\n"
+    "pg.run()\n"
+    "pg.instructions.value = customer_service().instructions\n"
+    "pg.run()\n"
+    "pg")
 
 MIN_LABEL_PX = """(root) => {
   const out = [];
@@ -291,9 +283,7 @@ MIN_LABEL_PX = """(root) => {
 
 
 def test_graphs_of_5_10_15_agents_keep_labels_readable_in_the_stepper(lab):
-    body = json.dumps({"type": "notebook", "content": SIZES_NOTEBOOK}).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/sizes.ipynb?token={TOKEN}", data=body,
-                                                  method="PUT", headers={"Content-Type": "application/json"}))
+    _put(lab, "sizes.ipynb", SIZES_NOTEBOOK)
     ARTIFACTS.mkdir(exist_ok=True)
     with playwright.sync_playwright() as p:
         browser = launch(p)
@@ -390,22 +380,16 @@ def test_exported_session_steps_through_in_a_browser_with_no_network(tmp_path):
     assert requests == [path.as_uri()], requests  # the file itself, nothing else
 
 
-NO_DOT_NOTEBOOK = {
-    "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source":
-               "import os\n"
-               "os.environ['HANDOFF_NB_DOT'] = '/nonexistent/dot'  # as in JupyterLite, Colab, VS Code\n"
-               "from handoff_nb.examples import customer_service\n"
-               "from handoff_nb.widgets import Stepper\n"
-               "Stepper(customer_service(), context={}, message='I was charged twice on my invoice')"}],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    "nbformat": 4, "nbformat_minor": 5,
-}
+NO_DOT_NOTEBOOK = _notebook(
+    "import os\n"
+    "os.environ['HANDOFF_NB_DOT'] = '/nonexistent/dot'  # as in JupyterLite, Colab, VS Code\n"
+    "from handoff_nb.examples import customer_service\n"
+    "from handoff_nb.widgets import Stepper\n"
+    "Stepper(customer_service(), context={}, message='I was charged twice on my invoice')")
 
 
 def test_graph_is_laid_out_in_the_browser_when_the_kernel_has_no_dot(lab):
-    body = json.dumps({"type": "notebook", "content": NO_DOT_NOTEBOOK}).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/nodot.ipynb?token={TOKEN}", data=body,
-                                                  method="PUT", headers={"Content-Type": "application/json"}))
+    _put(lab, "nodot.ipynb", NO_DOT_NOTEBOOK)
     with playwright.sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -427,17 +411,6 @@ def test_graph_is_laid_out_in_the_browser_when_the_kernel_has_no_dot(lab):
     assert outside == [], outside  # Graphviz came with the package, not from a CDN
 
 
-def _put(lab, name, notebook):
-    body = json.dumps({"type": "notebook", "content": notebook}).encode()
-    urllib.request.urlopen(urllib.request.Request(f"{lab}/api/contents/{name}?token={TOKEN}", data=body,
-                                                  method="PUT", headers={"Content-Type": "application/json"}))
-
-
-def _notebook(*sources):
-    return {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": s}
-                      for s in sources],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
 
 
 # the click, then the DOM polled every animation frame until `text` shows in the output: ms
