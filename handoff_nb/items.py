@@ -19,10 +19,12 @@ work, as with the SDK's Responses objects, and ``msg.get("content", "")`` works 
 from __future__ import annotations
 
 import copy
+import weakref
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from ._output_only import SHELL_OUTPUT_BOOKKEEPING, replayable
 from .errors import ModelBehaviorError, UserError
 from .tool_output import structured_tool_output
 from .models.interface import ModelResponse
@@ -56,9 +58,39 @@ def assistant_message(text: str, item_id: str | None = None) -> RawItem:
                     "content": [{"type": "output_text", "text": text, "annotations": []}]})
 
 
+_NO_DEFAULT = object()
+
+
+class _HeldAgent:
+    """A run item's agent field: a strong reference until :meth:`_RunItemBase.release_agent`,
+    then a weak one (as the SDK's items, so a kept item does not keep its agents alive)."""
+
+    def __init__(self, default: Any = _NO_DEFAULT) -> None:
+        self.default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.key = name, f"_held_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:  # the class's view: the dataclass default, or "no default"
+            if self.default is _NO_DEFAULT:
+                raise AttributeError(self.name)
+            return self.default
+        value = obj.__dict__.get(self.key)
+        return value() if isinstance(value, weakref.ref) else value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.key] = value
+
+    def release(self, obj: Any) -> None:
+        value = obj.__dict__.get(self.key)
+        if value is not None and not isinstance(value, weakref.ref):
+            obj.__dict__[self.key] = weakref.ref(value)
+
+
 @dataclass
 class _RunItemBase:
-    agent: Agent
+    agent: Agent = _HeldAgent()  # type: ignore[assignment]
     raw_item: dict[str, Any]
 
     def __post_init__(self) -> None:
@@ -67,10 +99,18 @@ class _RunItemBase:
         if type(self.raw_item) is dict:
             self.raw_item = RawItem(self.raw_item)
 
+    def release_agent(self) -> None:
+        """Hold this item's agents by weak reference from now on (as the SDK's
+        ``RunItemBase.release_agent``): ``item.agent`` is None once the agent is gone."""
+        for klass in type(self).__mro__:
+            for held in vars(klass).values():
+                if isinstance(held, _HeldAgent):
+                    held.release(self)
+
     def to_input_item(self) -> TResponseInputItem:
         # raw items are treated as immutable: a copy that shares only immutable values keeps a
-        # turn's cost linear in the history length
-        return _copy_item(self.raw_item)
+        # turn's cost linear in the history length; output-only fields are left out
+        return replayable(_copy_item(self.raw_item))
 
 
 @dataclass
@@ -85,6 +125,10 @@ class MessageOutputItem(_RunItemBase):
 @dataclass
 class ToolCallItem(_RunItemBase):
     type: Literal["tool_call_item"] = "tool_call_item"
+    description: str | None = None
+    """The tool's description when known (as the SDK's field; never sent to the model)."""
+    title: str | None = None
+    """The tool's display title when known (as the SDK's field; never sent to the model)."""
 
     @property
     def call_id(self) -> str | None:
@@ -102,6 +146,12 @@ class ToolCallOutputItem(_RunItemBase):
     output: Any = None
     type: Literal["tool_call_output_item"] = "tool_call_output_item"
 
+    def to_input_item(self) -> TResponseInputItem:
+        item = super().to_input_item()
+        if item.get("type") == "shell_call_output":  # a hosted tool's output: its bookkeeping stays here
+            item = {k: v for k, v in item.items() if k not in SHELL_OUTPUT_BOOKKEEPING}
+        return item
+
     @property
     def call_id(self) -> str | None:
         """The id of the call this answers (as the SDK's ``ToolCallOutputItem.call_id``)."""
@@ -116,8 +166,8 @@ class HandoffCallItem(_RunItemBase):
 
 @dataclass
 class HandoffOutputItem(_RunItemBase):
-    source_agent: Agent | None = None
-    target_agent: Agent | None = None
+    source_agent: Agent | None = _HeldAgent(None)  # type: ignore[assignment]
+    target_agent: Agent | None = _HeldAgent(None)  # type: ignore[assignment]
     type: Literal["handoff_output_item"] = "handoff_output_item"
 
 
@@ -164,8 +214,26 @@ def _copy_item(item: TResponseInputItem) -> TResponseInputItem:
     out = dict(item)
     for k, v in out.items():
         if type(v) not in _ATOMIC_TYPES and not isinstance(v, _ATOMIC):
-            out[k] = copy.deepcopy(v)
+            out[k] = _plain_copy(v)
     return out
+
+
+def _plain_copy(value: Any) -> Any:
+    """A deep copy as plain JSON-shaped values: lists and dicts copied, an openai object dumped,
+    and any other iterable (pydantic's ValidatorIterator in validated TypedDict input, which can
+    be neither copied nor pickled) read into a list."""
+    if isinstance(value, _ATOMIC):
+        return value
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_copy(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(exclude_unset=True)
+    if hasattr(value, "__iter__") and not isinstance(value, (bytes, bytearray, set, frozenset)):
+        return [_plain_copy(v) for v in value]
+    return copy.deepcopy(value)
+
 
 
 def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInputItem, ...]
@@ -208,12 +276,16 @@ class ItemHelpers:
 
     @classmethod
     def extract_last_text(cls, message: dict[str, Any]) -> str | None:
-        """The last text part of an assistant message (as the SDK's helper)."""
-        content = message.get("content")
+        """The last part of an assistant message if it is text, else None (a refusal, say; as
+        the SDK's helper)."""
+        if hasattr(message, "model_dump"):  # an openai ResponseOutputMessage
+            message = message.model_dump(exclude_none=True)
+        content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str):
             return content
         if isinstance(content, list) and content and isinstance(content[-1], dict):
-            return content[-1].get("text")
+            last = content[-1]
+            return last.get("text") if last.get("type", "output_text") in ("output_text", "text") else None
         return None
 
     @classmethod

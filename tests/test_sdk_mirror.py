@@ -540,3 +540,54 @@ def test_output_type_request_matches_the_sdks():
                 asyncio.run(agents.Runner.run(agents.Agent(name="Judge", output_type=Verdict, model=model), "judge"))
             bodies.append(srv.requests[0])
     assert bodies[1]["response_format"] == bodies[0]["response_format"]
+
+
+def test_output_only_created_by_is_never_sent_back_to_the_model():
+    """A Responses output item may carry ``created_by``, which the API refuses on input: the next
+    turn's input and ``to_input_list()`` leave it out, and so do an item's ``to_input_item()``
+    and ``ModelResponse.to_input_items()`` (as in the SDK; nested in a shell_call_output's chunks
+    too), without changing the item they read."""
+    from handoff_nb.items import ModelResponse, ToolCallItem, ToolCallOutputItem
+    from handoff_nb.usage import Usage
+
+    @function_tool
+    def lookup(q: str) -> str:
+        """Look up."""
+        return "found " + q
+
+    call = {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": '{"q": "x"}',
+            "created_by": "server"}
+    m = ScriptedModel([[call], [assistant_message("done")]])
+    r = Runner.run_sync(Agent(name="Desk", tools=[lookup]), "hi", run_config=RunConfig(model=m))
+    assert r.final_output == "done"
+    sent = [i for i in m.calls[1].input if i.get("type") == "function_call"]
+    assert sent and all("created_by" not in i for i in sent)
+    assert all("created_by" not in i for i in r.to_input_list())
+    assert "created_by" not in ToolCallItem(Agent(name="Desk"), call).to_input_item()
+    shell = {"type": "shell_call_output", "call_id": "s1", "status": "completed", "created_by": "server",
+             "output": [{"stdout": "ok", "stderr": "", "outcome": {"type": "exit", "exit_code": 0},
+                         "created_by": "server"}]}
+    replay = ModelResponse(output=[shell], usage=Usage(), response_id=None).to_input_items()
+    assert replay == [{"type": "shell_call_output", "call_id": "s1", "status": "completed",
+                       "output": [{"stdout": "ok", "stderr": "", "outcome": {"type": "exit", "exit_code": 0}}]}]
+    as_output = ToolCallOutputItem(Agent(name="Desk"), shell, output="ok").to_input_item()
+    assert "status" not in as_output and "created_by" not in as_output["output"][0]
+    assert shell["created_by"] == "server" and shell["output"][0]["created_by"] == "server"
+    assert call["created_by"] == "server"
+
+
+def test_run_items_release_their_agents_to_weak_references():
+    import gc
+    import weakref
+
+    from handoff_nb.items import HandoffOutputItem
+
+    source, target = Agent(name="Triage"), Agent(name="Billing")
+    item = HandoffOutputItem(agent=source, raw_item={"type": "function_call_output", "call_id": "c",
+                                                     "output": "{}"}, source_agent=source, target_agent=target)
+    item.release_agent()
+    assert item.agent is source and item.target_agent is target  # alive while referenced elsewhere
+    ref = weakref.ref(target)
+    del target
+    gc.collect()
+    assert ref() is None and item.target_agent is None and item.agent is source

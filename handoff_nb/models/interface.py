@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from .._output_only import replayable
 from ..context import Usage
 from ..model_settings import ModelSettings
 from ..prompts import join_system_prompt
@@ -128,7 +129,7 @@ class ModelResponse:
     def to_input_items(self) -> list[dict[str, Any]]:
         """The output as input items for the next call (as the SDK's ``to_input_items``): each
         item as a dict (an openai output object dumped with the fields it was given)."""
-        return [o.model_dump(exclude_unset=True) if hasattr(o, "model_dump") else dict(o)
+        return [replayable(o.model_dump(exclude_unset=True) if hasattr(o, "model_dump") else dict(o))
                 for o in self.output]
 
     def to_json_dict(self) -> dict[str, Any]:
