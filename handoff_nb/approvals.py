@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -151,6 +152,29 @@ async def rejection_output(run: Any, tool: Any, call: dict[str, Any], decision: 
         if text is not None:
             return str(text)
     return REJECTION
+
+
+async def formatted_tool_error(ctx: Any, tool_name: str, error: Exception) -> str | None:
+    """``RunConfig.tool_error_formatter``'s wording of a tool's exception (kind
+    ``"tool_exception"``, as in the SDK), or None: the run has no formatter, or it returned no
+    string or raised (then the tool's default sentence is used; the failure is logged without
+    the exception's text, which may hold private data)."""
+    formatter = getattr(getattr(ctx, "run_config", None), "tool_error_formatter", None)
+    if formatter is None:
+        return None
+    from .tools import default_tool_error_function
+    args = ToolErrorFormatterArgs(kind="tool_exception", tool_type="function", tool_name=tool_name,
+                                  call_id=getattr(ctx, "tool_call_id", "") or "",
+                                  default_message=default_tool_error_function(ctx, error),
+                                  run_context=ctx, error=error)
+    try:
+        text = await maybe_await(formatter(args))
+    except Exception as e:  # noqa: BLE001 - a formatter's failure must not fail the run
+        logging.getLogger("openai.agents").warning(
+            "tool_error_formatter raised %s for tool %s; the default message was used",
+            type(e).__name__, tool_name)
+        return None
+    return text if isinstance(text, str) else None
 
 
 _states: dict[str, RunState] = {}

@@ -25,6 +25,9 @@ def default_tool_error_function(ctx: RunContextWrapper[Any], error: Exception) -
     return "An error occurred while running the tool. Please try again."
 
 
+_OMITTED: Any = object()  # function_tool(failure_error_function=) not given
+
+
 @dataclass
 class FunctionTool:
     name: str
@@ -179,7 +182,7 @@ def _takes_context(fn: Callable[..., Any]) -> bool:
 
 def function_tool(func: Callable[..., Any] | None = None, *, name_override: str | None = None,
                   description_override: str | None = None,
-                  failure_error_function: Callable[..., str] | None = default_tool_error_function,
+                  failure_error_function: Callable[..., str] | None = _OMITTED,  # type: ignore[assignment]
                   strict_mode: bool = True, is_enabled: bool | Callable[..., Any] = True,
                   needs_approval: Any = False, tool_input_guardrails: list[Any] | None = None,
                   tool_output_guardrails: list[Any] | None = None, timeout: float | None = None,
@@ -191,7 +194,14 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
     with pydantic from the type hints (strict: every property required, no extra properties).
     The description is the docstring's first paragraph; a Google-style ``Args:`` section gives
     each parameter's ``description`` in the schema, as the SDK does.
+
+    When the tool raises: ``failure_error_function``'s text goes to the model (None: the run
+    fails). Left out, the run's ``RunConfig(tool_error_formatter=...)`` words it (kind
+    ``"tool_exception"``) if it returns a string, else the SDK's fixed sentence is used.
     """
+    run_formatter = failure_error_function is _OMITTED
+    if run_formatter:
+        failure_error_function = default_tool_error_function
 
     def build(fn: Callable[..., Any]) -> FunctionTool:
         from pydantic import ConfigDict, Field, ValidationError, create_model
@@ -245,6 +255,11 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
             except Exception as e:
                 if failure_error_function is None:
                     raise
+                if run_formatter:
+                    from .approvals import formatted_tool_error
+                    worded = await formatted_tool_error(ctx, getattr(ctx, "tool_name", None) or tool_name, e)
+                    if worded is not None:
+                        return worded
                 return await maybe_await(failure_error_function(ctx, e))
 
         tool = FunctionTool(name=tool_name, description=description_override or _doc_summary(fn),

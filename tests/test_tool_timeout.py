@@ -416,3 +416,51 @@ def test_tool_guardrail_verdicts_of_calls_that_ran_before_a_pause_reach_the_fina
     assert done.final_output == "done" and checked == ["in", "out"]  # not checked again
     assert [r.output.output_info for r in done.tool_input_guardrail_results] == ["input ok"]
     assert [r.output.output_info for r in done.tool_output_guardrail_results] == ["output ok"]
+
+
+@pytest.mark.parametrize("answer, sent", [("Order IDs must start with ORD-.", "Order IDs must start with ORD-."),
+                                          ("", ""), (None, GENERIC), (42, GENERIC), ("raise", GENERIC)])
+def test_the_runs_tool_error_formatter_words_a_tools_exception(answer, sent, caplog):
+    """RunConfig(tool_error_formatter=) words a tool's exception for the model (kind
+    "tool_exception", as in the SDK) when the tool left failure_error_function out; anything but
+    a string, or a formatter that raises, gives the fixed sentence, and the exception's text
+    appears nowhere."""
+    from handoff_nb import ToolErrorFormatterArgs
+
+    @function_tool
+    def lookup(order: str) -> str:
+        """Look up an order."""
+        raise ValueError("private-detail-4711")
+
+    seen = []
+
+    def formatter(args: ToolErrorFormatterArgs) -> object:
+        seen.append((args.kind, args.tool_type, args.tool_name, args.call_id, type(args.error).__name__,
+                     args.default_message))
+        if answer == "raise":
+            raise RuntimeError("private-detail-4711")
+        return answer
+
+    model = ScriptedModel([call_tool("lookup", '{"order": "1"}'), say("done")])
+    result = Runner.run_sync(Agent(name="orders", model=model, tools=[lookup]), "where is order 1",
+                             run_config=RunConfig(tool_error_formatter=formatter))
+    assert result.final_output == "done" and _sent_outputs(model) == [sent]
+    assert seen == [("tool_exception", "function", "lookup", seen[0][3], "ValueError", GENERIC)] and seen[0][3]
+    assert "private-detail-4711" not in caplog.text + str(result.to_input_list())
+
+
+def test_a_tools_own_failure_function_wins_over_the_runs_formatter():
+    from handoff_nb.tool import default_tool_error_function
+
+    called = []
+    for own in (lambda ctx, e: "per-tool message", default_tool_error_function):
+        @function_tool(failure_error_function=own)
+        def lookup() -> str:
+            """Look up."""
+            raise ValueError("boom")
+
+        model = ScriptedModel([call_tool("lookup"), say("done")])
+        Runner.run_sync(Agent(name="orders", model=model, tools=[lookup]), "go",
+                        run_config=RunConfig(tool_error_formatter=lambda args: called.append(args) or "run's"))
+        assert _sent_outputs(model) == ["per-tool message" if own is not default_tool_error_function else GENERIC]
+    assert called == []
