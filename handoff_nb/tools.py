@@ -6,6 +6,7 @@ import asyncio
 import inspect
 import json
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_type_hints
@@ -55,6 +56,8 @@ class FunctionTool:
 
     def __post_init__(self) -> None:
         check_timeout_config(self)
+        if self.strict_json_schema:  # as the SDK: what strict function calling accepts, on a copy
+            self.params_json_schema = ensure_strict_json_schema(self.params_json_schema)
 
     def chat_spec(self) -> dict[str, Any]:
         """The Chat Completions ``tools`` entry for this tool."""
@@ -160,6 +163,20 @@ def _call_arguments(params: list[inspect.Parameter], parsed: Any, tool_name: str
     return args, kwargs
 
 
+THREADS = sys.platform != "emscripten"
+"""Whether a sync tool may run in a worker thread (Pyodide, JupyterLite's kernel, has none)."""
+
+
+async def run_sync_tool(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a sync tool function as the SDK does, in a worker thread (``asyncio.to_thread``, the
+    run's context variables copied), so a slow one does not hold up the event loop (other runs of
+    an evaluation, a notebook's widgets); where there are no threads, on the loop itself. Calls
+    of one turn still run one after another."""
+    if not THREADS:
+        return fn(*args, **kwargs)
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
 def _being_cancelled() -> bool:
     """Whether the current task was asked to stop (a CancelledError from it is not the tool's)."""
     task = asyncio.current_task()
@@ -209,6 +226,7 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
             raise UserError(f"function_tool needs a function, got {fn!r}")
         check_async_handler(fn, timeout)
         takes_ctx = _takes_context(fn)
+        is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None))
         try:
             hints = get_type_hints(fn, include_extras=True)  # Annotated[int, Field(ge=0)] kept
         except Exception as e:
@@ -236,9 +254,7 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
         extra = "forbid" if any(p.kind == p.VAR_KEYWORD for p in params) else "ignore"
         args_model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra=extra),
                                   **model_fields)
-        schema = args_model.model_json_schema()
-        if strict_mode:
-            schema = ensure_strict_json_schema(schema)
+        schema = args_model.model_json_schema()  # made strict by FunctionTool (strict_mode)
         tool_name = name_override or fn.__name__
 
         async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> Any:
@@ -246,7 +262,9 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                 parsed = _parse_arguments(getattr(ctx, "tool_name", None) or tool_name, arguments,
                                           args_model, ValidationError)
                 args, kwargs = _call_arguments(params, parsed, getattr(ctx, "tool_name", None) or tool_name)
-                result = fn(ctx, *args, **kwargs) if takes_ctx else fn(*args, **kwargs)
+                if takes_ctx:
+                    args = (ctx, *args)
+                result = fn(*args, **kwargs) if is_async else await run_sync_tool(fn, *args, **kwargs)
                 return await maybe_await(result)
             except asyncio.CancelledError as e:  # the tool's own, not this run being cancelled
                 if failure_error_function is None or _being_cancelled():

@@ -80,9 +80,14 @@ def test_500_is_a_clear_error_and_the_run_can_retry():
 
 
 def test_timeout():
+    import openai
+
     triage, _ = agents()
-    with FakeOpenAIServer([reply("late", delay=2.0), reply("on time")]) as srv:
-        run = Runner.start(triage, "hi", run_config=RunConfig(model=model(srv, timeout=0.3)))
+    # the reply comes 2 s after the 1 s read timeout; connecting may take long on a loaded machine
+    # (a 0.3 s timeout for everything made the second, prompt, request time out under load)
+    with FakeOpenAIServer([reply("late", delay=3.0), reply("on time")]) as srv:
+        slow_reply = openai.Timeout(1.0, connect=10.0)
+        run = Runner.start(triage, "hi", run_config=RunConfig(model=model(srv, timeout=slow_reply)))
         with pytest.raises(ModelError, match="timed out") as e:
             run.step()
         _assert_clean(e.value)

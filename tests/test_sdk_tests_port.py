@@ -31,8 +31,8 @@ FILES = ["test_strict_schema.py", "test_agent_hooks.py", "test_agent_llm_hooks.p
          "test_agent_instructions_signature.py", "test_agent_clone_shallow_copy.py",
          "test_stream_input_guardrail_timing.py", "test_resume_tool_use_behavior.py",
          "test_soft_cancel.py", "test_run_error_details.py"]
-THRESHOLD = 310
-"""Tests of FILES that pass (315 when measured; of the 1,530 in the 28 files issue 21 counts,
+THRESHOLD = 320
+"""Tests of FILES that pass (325 when measured; of the 1,530 in the 28 files issue 21 counts,
 these are what ports by changing the import)."""
 
 

@@ -464,3 +464,47 @@ def test_a_tools_own_failure_function_wins_over_the_runs_formatter():
                         run_config=RunConfig(tool_error_formatter=lambda args: called.append(args) or "run's"))
         assert _sent_outputs(model) == ["per-tool message" if own is not default_tool_error_function else GENERIC]
     assert called == []
+
+
+def test_a_sync_tool_runs_in_a_worker_thread_off_the_event_loop(monkeypatch):
+    """As the SDK (asyncio.to_thread): a slow sync tool does not hold up the event loop, and it
+    still sees the run's context variables; without threads (Pyodide) it runs on the loop."""
+    import contextvars
+    import threading
+
+    from handoff_nb import tools as tools_module
+
+    where = contextvars.ContextVar("where", default="unset")
+    seen = []
+
+    @function_tool
+    def lookup() -> str:
+        """Look up."""
+        seen.append((threading.get_ident(), where.get()))
+        return "found"
+
+    async def run() -> int:
+        where.set("in the run")
+        model = ScriptedModel([call_tool("lookup"), say("done")])
+        await Runner.run(Agent(name="a", model=model, tools=[lookup]), "go")
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    assert seen[-1][0] != loop_thread and seen[-1][1] == "in the run"
+    monkeypatch.setattr(tools_module, "THREADS", False)
+    loop_thread = asyncio.run(run())
+    assert seen[-1] == (loop_thread, "in the run")
+
+
+def test_a_hand_made_strict_function_tool_gets_a_strict_copy_of_its_schema():
+    async def noop(ctx, arguments):
+        return ""
+
+    schema = {"type": "object", "properties": {"x": {"type": "string"}}}
+    tool = FunctionTool(name="t", description="d", params_json_schema=schema, on_invoke_tool=noop)
+    assert schema == {"type": "object", "properties": {"x": {"type": "string"}}}  # not changed
+    assert tool.params_json_schema == {"type": "object", "properties": {"x": {"type": "string"}},
+                                       "additionalProperties": False, "required": ["x"]}
+    loose = FunctionTool(name="t", description="d", params_json_schema=schema, on_invoke_tool=noop,
+                         strict_json_schema=False)
+    assert loose.params_json_schema == schema
