@@ -235,7 +235,6 @@ def _plain_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-
 def normalize_input(value: str | list[TResponseInputItem] | tuple[TResponseInputItem, ...]
                     ) -> list[TResponseInputItem]:
     """A string becomes one user message; a list of items is copied (nested values deeply, so
