@@ -26,6 +26,7 @@ from ._util import maybe_await
 from .errors import AgentsException, UserError
 from .items import _RunItemBase
 from .not_mirrored import not_mirrored
+from .tools import default_tool_error_function
 
 REJECTION = "Tool execution was not approved."
 
@@ -162,7 +163,6 @@ async def formatted_tool_error(ctx: Any, tool_name: str, error: Exception) -> st
     formatter = getattr(getattr(ctx, "run_config", None), "tool_error_formatter", None)
     if formatter is None:
         return None
-    from .tools import default_tool_error_function
     args = ToolErrorFormatterArgs(kind="tool_exception", tool_type="function", tool_name=tool_name,
                                   call_id=getattr(ctx, "tool_call_id", "") or "",
                                   default_message=default_tool_error_function(ctx, error),
