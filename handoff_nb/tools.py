@@ -258,10 +258,10 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
         tool_name = name_override or fn.__name__
 
         async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> Any:
+            called = getattr(ctx, "tool_name", None) or tool_name  # the name the model used
             try:
-                parsed = _parse_arguments(getattr(ctx, "tool_name", None) or tool_name, arguments,
-                                          args_model, ValidationError)
-                args, kwargs = _call_arguments(params, parsed, getattr(ctx, "tool_name", None) or tool_name)
+                parsed = _parse_arguments(called, arguments, args_model, ValidationError)
+                args, kwargs = _call_arguments(params, parsed, called)
                 if takes_ctx:
                     args = (ctx, *args)
                 result = fn(*args, **kwargs) if is_async else await run_sync_tool(fn, *args, **kwargs)
@@ -275,7 +275,7 @@ def function_tool(func: Callable[..., Any] | None = None, *, name_override: str 
                     raise
                 if run_formatter:
                     from .approvals import formatted_tool_error
-                    worded = await formatted_tool_error(ctx, getattr(ctx, "tool_name", None) or tool_name, e)
+                    worded = await formatted_tool_error(ctx, called, e)
                     if worded is not None:
                         return worded
                 return await maybe_await(failure_error_function(ctx, e))
